@@ -1,0 +1,185 @@
+//! The `lectern` command line: parses arguments and calls the library.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use lectern::workshop::{self, vars::parse_assignment, LoadOptions, Workshop};
+use lectern::{check, page, text_render};
+
+#[derive(Parser)]
+#[command(
+    name = "lectern",
+    version,
+    about = "Run hands-on workshops (Educates format) in the terminal"
+)]
+#[command(args_conflicts_with_subcommands = true)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+    #[command(flatten)]
+    run: RunArgs,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Open the workshop in the terminal app (the default).
+    Run(RunArgs),
+    /// Check a workshop's content and report problems with file:line:col.
+    Check {
+        #[command(flatten)]
+        common: CommonArgs,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
+    /// Print a page as plain text.
+    Render {
+        #[command(flatten)]
+        common: CommonArgs,
+        /// Page number (1-based) or name; default: every page.
+        #[arg(long)]
+        page: Option<String>,
+        /// Wrap text to this many columns.
+        #[arg(long, default_value_t = 80)]
+        width: usize,
+    },
+}
+
+#[derive(Args, Clone)]
+struct CommonArgs {
+    /// The workshop: the folder that holds `workshop/`, or `workshop/` itself.
+    #[arg(default_value = ".")]
+    dir: PathBuf,
+    /// Set a workshop variable (repeatable): --var load_duration=5s
+    #[arg(long = "var", value_name = "NAME=VALUE", value_parser = parse_assignment)]
+    vars: Vec<(String, String)>,
+    /// Follow this Hugo pathway instead of the default one.
+    #[arg(long)]
+    pathway: Option<String>,
+}
+
+#[derive(Args, Clone)]
+struct RunArgs {
+    #[command(flatten)]
+    common: CommonArgs,
+    /// Run autostart actions without asking (you trust this workshop).
+    #[arg(long)]
+    trust: bool,
+    /// Start from the first page, forgetting saved progress.
+    #[arg(long)]
+    restart: bool,
+}
+
+#[derive(Copy, Clone, PartialEq, Eq, ValueEnum)]
+enum Format {
+    Text,
+    Json,
+}
+
+fn load(common: &CommonArgs) -> Result<Workshop, ExitCode> {
+    let opts = LoadOptions {
+        pathway: common.pathway.clone(),
+        vars: common.vars.clone(),
+    };
+    workshop::load(&common.dir, &opts).map_err(|e| {
+        eprintln!("lectern: {e}");
+        ExitCode::from(2)
+    })
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Some(Command::Check { common, format }) => cmd_check(&common, format),
+        Some(Command::Render {
+            common,
+            page,
+            width,
+        }) => cmd_render(&common, page.as_deref(), width),
+        Some(Command::Run(args)) => cmd_run(&args),
+        None => cmd_run(&cli.run),
+    };
+    result.unwrap_or_else(|code| code)
+}
+
+fn cmd_check(common: &CommonArgs, format: Format) -> Result<ExitCode, ExitCode> {
+    let ws = load(common)?;
+    let report = check::run(&ws);
+    match format {
+        Format::Text => {
+            let base = std::env::current_dir().unwrap_or_default();
+            print!("{}", report.render_text(&base));
+        }
+        Format::Json => match serde_json::to_string_pretty(&report) {
+            Ok(s) => println!("{s}"),
+            Err(e) => {
+                eprintln!("lectern: cannot write JSON: {e}");
+                return Err(ExitCode::from(2));
+            }
+        },
+    }
+    Ok(if report.has_errors() {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+fn cmd_render(
+    common: &CommonArgs,
+    page_key: Option<&str>,
+    width: usize,
+) -> Result<ExitCode, ExitCode> {
+    let ws = load(common)?;
+    let indices: Vec<usize> = match page_key {
+        Some(key) => match ws.find_page(key) {
+            Some(i) => vec![i],
+            None => {
+                let names: Vec<String> = ws
+                    .pages
+                    .iter()
+                    .enumerate()
+                    .map(|(i, p)| format!("  {:>2}  {}", i + 1, p.name))
+                    .collect();
+                eprintln!(
+                    "lectern: no page `{key}`; the pages are:\n{}",
+                    names.join("\n")
+                );
+                return Err(ExitCode::from(2));
+            }
+        },
+        None => (0..ws.pages.len()).collect(),
+    };
+    let mut out = String::new();
+    for (n, i) in indices.iter().enumerate() {
+        let p = &ws.pages[*i];
+        if n > 0 {
+            out.push_str("\n\n");
+        }
+        let head = format!("Page {}/{}: {}", i + 1, ws.pages.len(), p.title);
+        out.push_str(&lectern::sanitize::clean_line(&head));
+        out.push('\n');
+        out.push_str(&"━".repeat(width.min(head.chars().count().max(1))));
+        out.push_str("\n\n");
+        let doc = page::load(&ws, *i);
+        out.push_str(&text_render::render(&doc.lesson, width));
+        if let Some(sign) = &p.exit_sign {
+            out.push_str(&format!("\n[{}] →\n", lectern::sanitize::clean_line(sign)));
+        }
+    }
+    print!("{out}");
+    Ok(ExitCode::SUCCESS)
+}
+
+fn cmd_run(args: &RunArgs) -> Result<ExitCode, ExitCode> {
+    let ws = load(&args.common)?;
+    let _ = (args.trust, args.restart, Path::new("."));
+    eprintln!(
+        "lectern: `{}` loaded ({} pages). The interactive app is not available in this build; use `lectern render` or `lectern check`.",
+        ws.title,
+        ws.pages.len()
+    );
+    Err(ExitCode::from(2))
+}

@@ -1,0 +1,143 @@
+//! `lectern check` and `lectern render` on the fixture workshops, through the real binary.
+
+use std::path::PathBuf;
+use std::process::Command;
+
+fn fixture(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name)
+}
+
+fn lectern(args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_lectern"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("run lectern");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn classic_fixture_is_clean() {
+    let (code, out, _) = lectern(&["check", fixture("classic").to_str().unwrap()]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("3 pages, 10 actions"), "{out}");
+    assert!(out.contains("terminal:execute 2"), "{out}");
+    assert!(out.contains("0 errors, 0 warnings"), "{out}");
+}
+
+#[test]
+fn hugo_fixture_follows_pathways() {
+    let dir = fixture("hugo");
+    let (code, out, _) = lectern(&["check", dir.to_str().unwrap()]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("2 pages, 3 actions"), "{out}");
+    let (code, out, _) = lectern(&["check", dir.to_str().unwrap(), "--pathway", "full"]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("3 pages, 4 actions"), "{out}");
+    let (code, _, err) = lectern(&["check", dir.to_str().unwrap(), "--pathway", "nope"]);
+    assert_eq!(code, 1);
+    let _ = err;
+}
+
+#[test]
+fn broken_fixture_reports_each_problem_where_it_is() {
+    let (code, out, _) = lectern(&["check", "tests/fixtures/broken"]);
+    assert_eq!(code, 1, "{out}");
+    let page = "tests/fixtures/broken/workshop/content/page-one.md";
+    for expected in [
+        format!("{page}:1:7: warning: unknown variable `no_such_variable`"),
+        format!("{page}:5:1: error: invalid YAML in `terminal:execute`"),
+        format!("{page}:9:1: warning: `editor:open-file` names `~/exercises/not-there.py`, which does not exist"),
+        format!("{page}:20:1: error: field `session` must be text, found a list"),
+        format!("{page}:23:1: warning: unknown action `editor:explode`"),
+        format!("{page}:28:1: error: examiner test `no-such-test` not found"),
+        "tests/fixtures/broken/workshop/workshop.yaml:5:5: warning: page `missing-page` is listed but there is no workshop/content/missing-page.md".to_string(),
+        "tests/fixtures/broken/workshop/content/old-page.adoc: error: AsciiDoc pages are not supported".to_string(),
+        "4 errors, 4 warnings".to_string(),
+    ] {
+        assert!(out.contains(&expected), "missing `{expected}` in:\n{out}");
+    }
+    // The example inside the ~~~markdown fence is content, not a broken action.
+    assert!(!out.contains(":14:"), "{out}");
+    // Carets under the source line.
+    assert!(out.contains("5 | clear: [true\n  | ^"), "{out}");
+}
+
+#[test]
+fn check_json_is_machine_readable() {
+    let (code, out, _) = lectern(&["check", "tests/fixtures/broken", "--format", "json"]);
+    assert_eq!(code, 1);
+    let v: serde_json::Value = serde_json::from_str(&out).expect("json");
+    assert_eq!(v["pages"], 2);
+    let diags = v["diagnostics"].as_array().unwrap();
+    assert_eq!(diags.iter().filter(|d| d["severity"] == "error").count(), 4);
+    assert!(diags.iter().any(|d| d["line"] == 20 && d["column"] == 1));
+}
+
+#[test]
+fn render_shows_cards_with_resolved_fields() {
+    let (code, out, _) = lectern(&[
+        "render",
+        "tests/fixtures/classic",
+        "--page",
+        "first-steps",
+        "--width",
+        "60",
+    ]);
+    assert_eq!(code, 0);
+    assert!(out.contains("[Terminal 1] echo hello from $PWD"), "{out}");
+    assert!(out.contains("[Terminal 2] date"), "{out}");
+    assert!(out.contains("[Editor] open ~/exercises/app.py:2"), "{out}");
+    assert!(out.contains("[All terminals] Ctrl-C (interrupt)"), "{out}");
+    assert!(out.contains("[Section] ▸ More details"), "{out}");
+    assert!(out.contains("    command: not-an-action"), "{out}");
+    assert!(
+        out.lines()
+            .all(|l| l.chars().count() <= 60 || l.starts_with("    ")),
+        "{out}"
+    );
+}
+
+#[test]
+fn render_of_a_missing_page_lists_the_pages() {
+    let (code, _, err) = lectern(&["render", "tests/fixtures/classic", "--page", "zzz"]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("no page `zzz`") && err.contains("first-steps"),
+        "{err}"
+    );
+}
+
+#[test]
+fn no_workshop_is_a_clear_error() {
+    let (code, _, err) = lectern(&["check", "tests"]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("no workshop in") && err.contains("help"),
+        "{err}"
+    );
+}
+
+#[test]
+fn content_cannot_inject_escape_sequences() {
+    let tmp = tempfile::tempdir().unwrap();
+    let content = tmp.path().join("workshop/content");
+    std::fs::create_dir_all(&content).unwrap();
+    std::fs::write(
+        content.join("evil.md"),
+        "# Title \u{1b}]0;pwned\u{7}\n\nText \u{1b}[2J and \u{9b}31m.\n\n```terminal:execute\ncommand: \"echo \\e[31m \\u001b]52;c;aGk=\\u0007\"\n```\n\n| a\u{1b}[5m |\n|---|\n| b |\n",
+    )
+    .unwrap();
+    let (code, out, _) = lectern(&["render", tmp.path().to_str().unwrap()]);
+    assert_eq!(code, 0, "{out}");
+    assert!(lectern::sanitize::is_clean(&out), "{out:?}");
+    assert!(out.contains("␛[2J"), "{out}");
+    let (_, out, _) = lectern(&["check", tmp.path().to_str().unwrap()]);
+    assert!(lectern::sanitize::is_clean(&out), "{out:?}");
+}
