@@ -4,11 +4,15 @@
 //! -> runtime -> screen. `workshop`, `lesson` and `action` are pure.
 
 pub mod action;
+pub mod app;
 pub mod check;
 pub mod diag;
 pub mod lesson;
 pub mod page;
+pub mod progress;
+pub mod runtime;
 pub mod sanitize;
 pub mod text_render;
+pub mod ui;
 pub mod workshop;
 pub mod yaml;

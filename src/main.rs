@@ -1,6 +1,6 @@
 //! The `lectern` command line: parses arguments and calls the library.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -175,11 +175,15 @@ fn cmd_render(
 
 fn cmd_run(args: &RunArgs) -> Result<ExitCode, ExitCode> {
     let ws = load(&args.common)?;
-    let _ = (args.trust, args.restart, Path::new("."));
-    eprintln!(
-        "lectern: `{}` loaded ({} pages). The interactive app is not available in this build; use `lectern render` or `lectern check`.",
-        ws.title,
-        ws.pages.len()
-    );
-    Err(ExitCode::from(2))
+    let opts = lectern::app::run::Options {
+        trust: args.trust,
+        restart: args.restart,
+    };
+    match lectern::app::run::run(ws, opts) {
+        Ok(()) => Ok(ExitCode::SUCCESS),
+        Err(e) => {
+            eprintln!("lectern: {e}");
+            Err(ExitCode::from(2))
+        }
+    }
 }

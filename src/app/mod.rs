@@ -1,0 +1,581 @@
+//! App state and what input does to it. Input becomes an `Intent`; `apply`
+//! changes state; `ui::draw` only reads it.
+
+pub mod run;
+
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+
+use ratatui::layout::Rect;
+
+use crate::action::{ActionKind, Cooldown, DashboardAction, Session, TerminalAction};
+use crate::page::{self, PageDoc};
+use crate::progress::{Progress, Saved, Store};
+use crate::runtime::{ActionRef, Outcome, Runtime, TermId, Update};
+use crate::ui::lesson_view::{self, Laid, ViewState};
+use crate::workshop::Workshop;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Focus {
+    Lesson,
+    Terminal(TermId),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Overlay {
+    Help,
+    Pages { selected: usize },
+    ConfirmQuit { busy: Vec<String> },
+    Trust,
+    SetupLog { scroll: usize },
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Intent {
+    Quit,
+    ForceQuit,
+    NextPage,
+    PrevPage,
+    GotoPage(usize),
+    Scroll(isize),
+    ScrollHome,
+    ScrollEnd,
+    SelectCard(isize),
+    RunSelected,
+    ClickLesson(u16),
+    CopySelected,
+    FocusLesson,
+    FocusTerminal(TermId),
+    SelectTerminalTab(isize),
+    TermBytes(Vec<u8>),
+    TermScroll(TermId, isize),
+    Paste(String),
+    Open(Overlay),
+    CloseOverlay,
+    OverlayMove(isize),
+    OverlayAccept,
+    Trust(bool),
+    /// Test-only: proves the panic hook restores the terminal.
+    Panic,
+}
+
+/// Where things were drawn last, for mouse hit-testing and PTY sizes.
+#[derive(Debug, Clone, Default)]
+pub struct Areas {
+    pub lesson: Rect,
+    pub lesson_inner: Rect,
+    pub terms: Vec<(TermId, Rect)>,
+    pub tabs: Rect,
+    pub status: Rect,
+}
+
+pub struct App {
+    pub ws: Workshop,
+    pub page: usize,
+    pub doc: PageDoc,
+    pub outcomes: HashMap<ActionRef, Outcome>,
+    pub focus: Focus,
+    pub selected: Option<usize>,
+    pub scroll: usize,
+    pub overlay: Option<Overlay>,
+    pub runtime: Runtime,
+    pub notice: Option<String>,
+    pub active_term: TermId,
+    pub term_scroll: HashMap<TermId, usize>,
+    pub areas: Areas,
+    pub laid: Laid,
+    pub quit: bool,
+    pub trust_flag: bool,
+    /// OSC 52 clipboard text for the driver to write to the real terminal.
+    pub clipboard: Option<String>,
+    store: Store,
+    progress: Progress,
+    cascades: Vec<(Instant, ActionRef)>,
+    last_run: HashMap<ActionRef, Instant>,
+    laid_key: Option<(u16, usize, u64)>,
+    generation: u64,
+}
+
+impl App {
+    pub fn new(ws: Workshop, runtime: Runtime, store: Store, restart: bool, trust: bool) -> App {
+        let (mut progress, notice) = if restart {
+            store.reset();
+            (Progress::default(), None)
+        } else {
+            store.load()
+        };
+        let page = progress.page.as_deref().and_then(|p| ws.find_page(p)).unwrap_or(0);
+        let mut outcomes = HashMap::new();
+        for (pname, acts) in &progress.actions {
+            if let Some(pi) = ws.pages.iter().position(|p| &p.name == pname) {
+                for (id, saved) in acts {
+                    outcomes.insert(ActionRef { page: pi, id: *id }, saved.to_outcome());
+                }
+            }
+        }
+        if trust {
+            progress.trusted = Some(true);
+        }
+        let doc = page::load(&ws, page.min(ws.pages.len().saturating_sub(1)));
+        let mut app = App {
+            ws,
+            page,
+            doc,
+            outcomes,
+            focus: Focus::Lesson,
+            selected: None,
+            scroll: 0,
+            overlay: None,
+            runtime,
+            notice,
+            active_term: 0,
+            term_scroll: HashMap::new(),
+            areas: Areas::default(),
+            laid: Laid::default(),
+            quit: false,
+            trust_flag: trust,
+            clipboard: None,
+            store,
+            progress,
+            cascades: Vec::new(),
+            last_run: HashMap::new(),
+            laid_key: None,
+            generation: 0,
+        };
+        app.selected = app.visible_cards().first().copied();
+        app
+    }
+
+    pub fn page_count(&self) -> usize {
+        self.ws.pages.len()
+    }
+
+    pub fn page_outcomes(&self) -> HashMap<usize, Outcome> {
+        self.outcomes
+            .iter()
+            .filter(|(r, _)| r.page == self.page)
+            .map(|(r, o)| (r.id, o.clone()))
+            .collect()
+    }
+
+    /// Ids of the cards a learner can select on this page.
+    pub fn visible_cards(&self) -> Vec<usize> {
+        self.doc
+            .lesson
+            .actions()
+            .iter()
+            .filter(|a| !a.action.common.hidden)
+            .map(|a| a.id)
+            .collect()
+    }
+
+    /// Why the next page is locked, if it is: a required action not yet done.
+    pub fn lock_reason(&self) -> Option<String> {
+        self.doc.lesson.actions().iter().find_map(|a| {
+            let done = self
+                .outcomes
+                .get(&ActionRef { page: self.page, id: a.id })
+                .is_some_and(Outcome::is_success);
+            (a.action.common.required && !done).then(|| format!("next page locked: run “{}” first", a.action.card().label))
+        })
+    }
+
+    /// Lay out the lesson for `width` when something changed.
+    pub fn relayout(&mut self, width: u16) {
+        // Running cards show a clock, so they are laid out again on each draw.
+        let running = self.outcomes.values().any(Outcome::is_running);
+        let key = (width, self.page, self.generation);
+        if self.laid_key == Some(key) && !running {
+            return;
+        }
+        let outcomes = self.page_outcomes();
+        let st = ViewState {
+            outcomes: &outcomes,
+            selected: if self.focus == Focus::Lesson { self.selected } else { None },
+            now: Instant::now(),
+        };
+        self.laid = lesson_view::layout(&self.doc.lesson, width, &st);
+        self.laid_key = Some(key);
+    }
+
+    fn changed(&mut self) {
+        self.generation = self.generation.wrapping_add(1);
+    }
+
+    pub fn open_page(&mut self, index: usize) {
+        if index >= self.page_count() {
+            return;
+        }
+        self.page = index;
+        self.doc = page::load(&self.ws, index);
+        self.scroll = 0;
+        self.selected = self.visible_cards().first().copied();
+        self.cascades.clear();
+        self.progress.page = Some(self.ws.pages[index].name.clone());
+        self.save();
+        self.changed();
+        self.autostart();
+    }
+
+    fn autostart(&mut self) {
+        let ids: Vec<usize> = self
+            .doc
+            .lesson
+            .actions()
+            .iter()
+            .filter(|a| a.action.common.autostart)
+            .map(|a| a.id)
+            .collect();
+        if ids.is_empty() {
+            return;
+        }
+        match self.progress.trusted {
+            Some(true) => {
+                for id in ids {
+                    self.run_action(id);
+                }
+            }
+            Some(false) => self.notice = Some("autostart actions skipped: this workshop is not trusted (start with --trust)".into()),
+            None => self.overlay = Some(Overlay::Trust),
+        }
+    }
+
+    pub fn save(&mut self) {
+        let mut actions: std::collections::BTreeMap<String, std::collections::BTreeMap<usize, Saved>> = Default::default();
+        for (r, o) in &self.outcomes {
+            if let (Some(p), Some(s)) = (self.ws.pages.get(r.page), Saved::from_outcome(o)) {
+                actions.entry(p.name.clone()).or_default().insert(r.id, s);
+            }
+        }
+        self.progress.actions = actions;
+        if let Err(e) = self.store.save(&self.progress) {
+            self.notice = Some(format!("cannot save progress in {}: {e}", self.store.dir().display()));
+        }
+    }
+
+    fn record(&mut self, r: ActionRef, o: Outcome) {
+        let success = o.is_success() && !o.is_running();
+        let settled = !o.is_running();
+        self.outcomes.insert(r, o);
+        self.changed();
+        if settled {
+            self.save();
+        }
+        if success && r.page == self.page {
+            let cascade = self
+                .doc
+                .lesson
+                .actions()
+                .iter()
+                .find(|a| a.id == r.id)
+                .filter(|a| a.action.common.cascade)
+                .map(|a| a.action.common.pause);
+            if let Some(pause) = cascade {
+                if r.id + 1 < self.doc.lesson.actions().len() {
+                    self.cascades.push((Instant::now() + pause, ActionRef { page: r.page, id: r.id + 1 }));
+                }
+            }
+        }
+    }
+
+    /// Run action `id` of the current page.
+    pub fn run_action(&mut self, id: usize) {
+        let Some(ab) = self.doc.lesson.actions().into_iter().find(|a| a.id == id).cloned() else {
+            return;
+        };
+        let r = ActionRef { page: self.page, id };
+        let a = &ab.action;
+        if let Some(last) = self.last_run.get(&r) {
+            match a.common.cooldown {
+                Cooldown::Once if self.outcomes.get(&r).is_some_and(Outcome::is_success) => {
+                    self.notice = Some("this action runs only once".into());
+                    return;
+                }
+                Cooldown::Seconds(s) if last.elapsed() < Duration::from_secs_f64(s) => {
+                    self.notice = Some(format!("wait {:.0}s before running it again", s - last.elapsed().as_secs_f64()));
+                    return;
+                }
+                _ => {}
+            }
+        }
+        self.last_run.insert(r, Instant::now());
+        let outcome = match &a.kind {
+            ActionKind::Terminal(t) => self.run_terminal(r, t),
+            ActionKind::Dashboard(DashboardAction::Create { name, url, focus }) if url.starts_with("terminal:") => {
+                let tname = url.trim_start_matches("terminal:");
+                let tname = if tname.is_empty() { name.as_str() } else { tname };
+                match self.runtime.terminal(tname) {
+                    Ok(id) => {
+                        if *focus {
+                            self.active_term = id;
+                        }
+                        Outcome::Done(format!("terminal {tname} ready"))
+                    }
+                    Err(e) => Outcome::Failed(format!("cannot start terminal {tname}: {e}")),
+                }
+            }
+            ActionKind::Copy { text, .. } => {
+                self.clipboard = Some(text.clone());
+                Outcome::Done("copied to the clipboard".into())
+            }
+            ActionKind::Section(_) => Outcome::Done("section".into()),
+            other => Outcome::Failed(format!(
+                "{} actions are not available in this version of lectern",
+                match other {
+                    ActionKind::Editor(_) => "editor",
+                    ActionKind::Dashboard(_) => "dashboard",
+                    ActionKind::Examiner(_) => "examiner",
+                    _ => "file",
+                }
+            )),
+        };
+        self.record(r, outcome);
+    }
+
+    fn session_term(&mut self, s: &Session) -> Option<TermId> {
+        match s {
+            Session::Named(n) => self.runtime.terminal(n).ok(),
+            Session::All => None,
+        }
+    }
+
+    fn run_terminal(&mut self, r: ActionRef, t: &TerminalAction) -> Outcome {
+        match t {
+            TerminalAction::Execute { command, session, clear } => {
+                if let Some(id) = self.session_term(session) {
+                    self.active_term = id;
+                    self.term_scroll.remove(&id);
+                }
+                self.runtime.execute(r, session, command, *clear)
+            }
+            TerminalAction::Interrupt { session } => self.runtime.interrupt(r, session),
+            TerminalAction::Input { text, session, endl } => self.runtime.input(session, text, *endl),
+            TerminalAction::Clear { session } => self.runtime.clear(session),
+            TerminalAction::Select { session } => match self.session_term(session) {
+                Some(id) => {
+                    self.active_term = id;
+                    self.focus = Focus::Terminal(id);
+                    Outcome::Done("selected".into())
+                }
+                None => Outcome::Done("selected".into()),
+            },
+        }
+    }
+
+    pub fn on_update(&mut self, u: Update) {
+        match u {
+            Update::Action(r, o) => self.record(r, o),
+            Update::Notice(n) => self.notice = Some(n),
+            Update::TerminalExited(id) => {
+                let name = self.runtime.terminals.get(id).map(|t| t.name.clone()).unwrap_or_default();
+                self.notice = Some(format!("the shell in terminal {name} exited"));
+            }
+            Update::TerminalAdded(_) => {}
+        }
+        self.changed();
+    }
+
+    pub fn next_deadline(&self) -> Option<Instant> {
+        let c = self.cascades.iter().map(|(t, _)| *t).min();
+        let running = self.outcomes.values().any(Outcome::is_running).then(|| Instant::now() + Duration::from_secs(1));
+        [c, running, self.runtime.next_deadline()].into_iter().flatten().min()
+    }
+
+    pub fn on_timer(&mut self, now: Instant) {
+        for u in self.runtime.on_timer(now) {
+            self.on_update(u);
+        }
+        let (due, keep): (Vec<_>, Vec<_>) = std::mem::take(&mut self.cascades).into_iter().partition(|(t, _)| *t <= now);
+        self.cascades = keep;
+        for (_, r) in due {
+            if r.page == self.page {
+                self.run_action(r.id);
+            }
+        }
+    }
+
+    pub fn apply(&mut self, intent: Intent) {
+        match intent {
+            Intent::Quit => {
+                let busy = self.runtime.busy_terminals();
+                if busy.is_empty() {
+                    self.quit = true;
+                } else {
+                    self.overlay = Some(Overlay::ConfirmQuit { busy });
+                }
+            }
+            Intent::ForceQuit => self.quit = true,
+            Intent::NextPage => {
+                if let Some(reason) = self.lock_reason() {
+                    self.notice = Some(reason);
+                } else if self.page + 1 < self.page_count() {
+                    self.open_page(self.page + 1);
+                } else {
+                    self.notice = Some("this is the last page".into());
+                }
+            }
+            Intent::PrevPage => {
+                if self.page > 0 {
+                    self.open_page(self.page - 1);
+                }
+            }
+            Intent::GotoPage(i) => {
+                // Jumping ahead past a locked page is not allowed either.
+                if i > self.page && self.lock_reason().is_some() {
+                    self.notice = self.lock_reason();
+                } else {
+                    self.open_page(i);
+                }
+            }
+            Intent::Scroll(n) => {
+                let max = self.laid.lines.len().saturating_sub(1);
+                self.scroll = (self.scroll as isize + n).clamp(0, max as isize) as usize;
+            }
+            Intent::ScrollHome => self.scroll = 0,
+            Intent::ScrollEnd => {
+                let h = usize::from(self.areas.lesson_inner.height);
+                self.scroll = self.laid.lines.len().saturating_sub(h);
+            }
+            Intent::SelectCard(d) => {
+                let cards = self.visible_cards();
+                if cards.is_empty() {
+                    return;
+                }
+                let pos = self.selected.and_then(|s| cards.iter().position(|c| *c == s));
+                let next = match pos {
+                    Some(p) => (p as isize + d).rem_euclid(cards.len() as isize) as usize,
+                    None => 0,
+                };
+                self.selected = Some(cards[next]);
+                self.changed();
+                self.scroll_to_selected();
+            }
+            Intent::RunSelected => {
+                if let Some(id) = self.selected {
+                    self.run_action(id);
+                }
+            }
+            Intent::ClickLesson(row) => {
+                let line = self.scroll + usize::from(row.saturating_sub(self.areas.lesson_inner.y));
+                if let Some(c) = self.laid.cards.iter().find(|c| line >= c.start && line < c.end).copied() {
+                    self.focus = Focus::Lesson;
+                    self.selected = Some(c.id);
+                    self.changed();
+                    self.run_action(c.id);
+                } else {
+                    self.focus = Focus::Lesson;
+                    self.changed();
+                }
+            }
+            Intent::CopySelected => {
+                if let Some(id) = self.selected {
+                    if let Some(a) = self.doc.lesson.actions().iter().find(|a| a.id == id) {
+                        let text = match &a.action.kind {
+                            ActionKind::Terminal(TerminalAction::Execute { command, .. }) => command.clone(),
+                            ActionKind::Copy { text, .. } => text.clone(),
+                            _ => a.action.card().body,
+                        };
+                        self.clipboard = Some(text);
+                        self.notice = Some("copied to the clipboard".into());
+                    }
+                }
+            }
+            Intent::FocusLesson => {
+                self.focus = Focus::Lesson;
+                self.changed();
+            }
+            Intent::FocusTerminal(id) => {
+                if id < self.runtime.terminals.len() {
+                    self.active_term = id;
+                    self.focus = Focus::Terminal(id);
+                    self.changed();
+                }
+            }
+            Intent::SelectTerminalTab(d) => {
+                let n = self.runtime.terminals.len();
+                if n > 0 {
+                    let id = (self.active_term as isize + d).rem_euclid(n as isize) as usize;
+                    self.apply(Intent::FocusTerminal(id));
+                }
+            }
+            Intent::TermBytes(b) => {
+                if let Focus::Terminal(id) = self.focus {
+                    self.term_scroll.remove(&id);
+                    if let Some(t) = self.runtime.terminals.get(id) {
+                        if let Ok(mut p) = t.parser.lock() {
+                            p.screen_mut().set_scrollback(0);
+                        }
+                        t.write(&b);
+                    }
+                }
+            }
+            Intent::TermScroll(id, n) => {
+                if let Some(t) = self.runtime.terminals.get(id) {
+                    if let Ok(mut p) = t.parser.lock() {
+                        let cur = self.term_scroll.get(&id).copied().unwrap_or(0);
+                        let next = (cur as isize + n).max(0) as usize;
+                        p.screen_mut().set_scrollback(next);
+                        let actual = p.screen().scrollback();
+                        self.term_scroll.insert(id, actual);
+                    }
+                    t.dirty.store(true, std::sync::atomic::Ordering::Release);
+                }
+            }
+            Intent::Paste(s) => {
+                if let Focus::Terminal(id) = self.focus {
+                    if let Some(t) = self.runtime.terminals.get(id) {
+                        let bracketed = t.parser.lock().map(|p| p.screen().bracketed_paste()).unwrap_or(false);
+                        let text = s.replace("\r\n", "\r").replace('\n', "\r");
+                        if bracketed {
+                            t.write(format!("\x1b[200~{text}\x1b[201~").as_bytes());
+                        } else {
+                            t.write(text.as_bytes());
+                        }
+                    }
+                }
+            }
+            Intent::Open(o) => self.overlay = Some(o),
+            Intent::CloseOverlay => self.overlay = None,
+            Intent::OverlayMove(d) => match &mut self.overlay {
+                Some(Overlay::Pages { selected }) => {
+                    *selected = (*selected as isize + d).clamp(0, self.ws.pages.len() as isize - 1) as usize;
+                }
+                Some(Overlay::SetupLog { scroll }) => *scroll = (*scroll as isize + d).max(0) as usize,
+                _ => {}
+            },
+            Intent::OverlayAccept => match self.overlay.take() {
+                Some(Overlay::Pages { selected }) => self.apply(Intent::GotoPage(selected)),
+                Some(Overlay::ConfirmQuit { .. }) => self.quit = true,
+                Some(Overlay::Trust) => self.apply(Intent::Trust(true)),
+                _ => {}
+            },
+            Intent::Trust(yes) => {
+                self.overlay = None;
+                self.progress.trusted = Some(yes);
+                self.save();
+                if yes {
+                    self.autostart();
+                } else {
+                    self.notice = Some("autostart actions skipped; run them with Enter".into());
+                }
+            }
+            Intent::Panic => panic!("test-only panic requested (LECTERN_TEST_PANIC)"),
+        }
+    }
+
+    fn scroll_to_selected(&mut self) {
+        let Some(id) = self.selected else { return };
+        let Some(c) = self.laid.cards.iter().find(|c| c.id == id) else { return };
+        let h = usize::from(self.areas.lesson_inner.height.max(1));
+        if c.start < self.scroll {
+            self.scroll = c.start;
+        } else if c.end > self.scroll + h {
+            self.scroll = c.end.saturating_sub(h).min(c.start);
+        }
+    }
+
+    /// Start the page the learner is on (autostart) once the app is up.
+    pub fn start(&mut self) {
+        self.autostart();
+    }
+}

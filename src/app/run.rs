@@ -1,0 +1,378 @@
+//! The event loop: input, PTY output, timers and signals in, frames out.
+//! Frames are drawn only when something changed, at most ~60 a second.
+
+use std::io::{self, Write};
+use std::time::{Duration, Instant};
+
+use crossterm::event::{
+    DisableBracketedPaste, DisableMouseCapture, EnableBracketedPaste, EnableMouseCapture, Event as CtEvent, EventStream,
+    KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseButton, MouseEvent, MouseEventKind,
+};
+use crossterm::terminal::{disable_raw_mode, enable_raw_mode, EnterAlternateScreen, LeaveAlternateScreen};
+use crossterm::{cursor, execute};
+use futures::StreamExt;
+use ratatui::backend::CrosstermBackend;
+use ratatui::layout::Rect;
+use ratatui::Terminal;
+
+use super::{App, Focus, Intent, Overlay};
+use crate::progress::Store;
+use crate::runtime::{procs, setup, Runtime, ShellSpec};
+use crate::ui;
+use crate::workshop::Workshop;
+
+const FRAME: Duration = Duration::from_millis(16);
+
+pub struct Options {
+    pub trust: bool,
+    pub restart: bool,
+}
+
+/// Put the user's terminal back as it was. Safe to call more than once.
+pub fn restore_terminal() {
+    let _ = disable_raw_mode();
+    let mut out = io::stdout();
+    let _ = execute!(out, DisableMouseCapture, DisableBracketedPaste, LeaveAlternateScreen, cursor::Show);
+    let _ = out.flush();
+}
+
+struct TerminalGuard;
+
+impl Drop for TerminalGuard {
+    fn drop(&mut self) {
+        restore_terminal();
+    }
+}
+
+fn install_panic_hook() {
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        // Processes first (they must not outlive us), then the screen, then the message.
+        procs::kill_all_now();
+        restore_terminal();
+        default(info);
+    }));
+}
+
+/// The environment of terminals and setup scripts: the user's, plus the
+/// workshop variables upper-cased, plus lectern's own.
+pub fn session_env(ws: &Workshop, store: &Store) -> Vec<(String, String)> {
+    let mut env = ws.vars.env();
+    let profile = ws.workshop_dir.join("profile");
+    if profile.is_file() {
+        env.push(("LECTERN_PROFILE".into(), profile.to_string_lossy().into_owned()));
+    }
+    env.push(("HISTFILE".into(), store.dir().join("shell_history").to_string_lossy().into_owned()));
+    env.push(("WORKSHOP_DIR".into(), ws.root.to_string_lossy().into_owned()));
+    env
+}
+
+/// Start the runtime for a workshop: shells, then setup scripts.
+pub fn start_runtime(ws: &Workshop, store: &Store, rows: u16, cols: u16) -> io::Result<(Runtime, tokio::sync::mpsc::UnboundedReceiver<crate::runtime::Event>)> {
+    let env = session_env(ws, store);
+    let spec = ShellSpec {
+        shell: crate::runtime::shell::user_shell(),
+        cwd: ws.exercises_dir(),
+        env: env.clone(),
+        rc_dir: store.dir().join("shell"),
+        scrollback: crate::runtime::terminal::DEFAULT_SCROLLBACK,
+    };
+    let (mut rt, rx) = Runtime::new(spec);
+    rt.set_default_size(rows, cols);
+    for i in 1..=ws.terminal_count() {
+        rt.terminal(&i.to_string())?;
+    }
+    let scripts = setup::scripts(&ws.workshop_dir);
+    rt.setup = setup::start(scripts, ws.exercises_dir(), env, store.dir().join("setup-logs"), rt.sender());
+    Ok((rt, rx))
+}
+
+pub fn run(ws: Workshop, opts: Options) -> io::Result<()> {
+    use std::io::IsTerminal;
+    if !io::stdout().is_terminal() || !io::stdin().is_terminal() {
+        return Err(io::Error::other(
+            "lectern needs a terminal; use `lectern render` or `lectern test` without one",
+        ));
+    }
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
+    rt.block_on(run_async(ws, opts))
+}
+
+async fn run_async(ws: Workshop, opts: Options) -> io::Result<()> {
+    let store = Store::for_workshop(&ws);
+    let (cols, rows) = crossterm::terminal::size().unwrap_or((80, 24));
+    let (runtime, mut rx) = start_runtime(&ws, &store, rows / 2, cols / 2)?;
+    let mut app = App::new(ws, runtime, store, opts.restart, opts.trust);
+
+    install_panic_hook();
+    enable_raw_mode()?;
+    let _guard = TerminalGuard;
+    execute!(io::stdout(), EnterAlternateScreen, EnableMouseCapture, EnableBracketedPaste)?;
+    let mut term = Terminal::new(CrosstermBackend::new(io::stdout()))?;
+    term.clear()?;
+
+    let mut sigterm = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+    let mut sighup = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup())?;
+    let mut input = EventStream::new();
+    let test_panic = std::env::var_os("LECTERN_TEST_PANIC").is_some();
+
+    let mut need_draw = true;
+    let mut last_draw = Instant::now() - FRAME;
+    let mut started = false;
+    loop {
+        if app.quit {
+            break;
+        }
+        if need_draw && last_draw.elapsed() >= FRAME {
+            let size = term.size()?;
+            prepare(&mut app, Rect::new(0, 0, size.width, size.height));
+            term.draw(|f| ui::draw(f, &app))?;
+            if let Some(text) = app.clipboard.take() {
+                write_clipboard(&text);
+            }
+            last_draw = Instant::now();
+            need_draw = false;
+            if !started {
+                started = true;
+                app.start();
+                need_draw = true;
+            }
+        }
+        let frame_at = need_draw.then(|| last_draw + FRAME);
+        let deadline = [app.next_deadline(), frame_at].into_iter().flatten().min();
+        let sleep = async move {
+            match deadline {
+                Some(d) => tokio::time::sleep_until(d.into()).await,
+                None => std::future::pending::<()>().await,
+            }
+        };
+        tokio::select! {
+            ev = input.next() => match ev {
+                Some(Ok(ev)) => {
+                    if let Some(intent) = to_intent(&app, &ev, test_panic) {
+                        app.notice = None;
+                        app.apply(intent);
+                    }
+                    need_draw = true;
+                }
+                Some(Err(_)) | None => break,
+            },
+            Some(ev) = rx.recv() => {
+                let visible = match &ev {
+                    crate::runtime::Event::Output(id) => app.areas.terms.iter().any(|(t, _)| t == id),
+                    _ => true,
+                };
+                for u in app.runtime.on_event(&ev) {
+                    app.on_update(u);
+                }
+                need_draw |= visible;
+            },
+            _ = sleep => {
+                app.on_timer(Instant::now());
+                need_draw = true;
+            },
+            _ = sigterm.recv() => break,
+            _ = sighup.recv() => break,
+        }
+    }
+    app.save();
+    app.runtime.shutdown();
+    drop(term);
+    Ok(())
+}
+
+/// Compute areas, size the PTYs to their panes and lay out the lesson.
+fn prepare(app: &mut App, area: Rect) {
+    let ids: Vec<usize> = app.runtime.terminals.iter().map(|t| t.id).collect();
+    let (lesson, terms, status) = ui::layout(area, ids.len());
+    let active = app.active_term.min(ids.len().saturating_sub(1));
+    let (tabs, panes) = ui::term_areas(terms, &ids, active);
+    app.areas.lesson = lesson;
+    app.areas.lesson_inner = Rect {
+        x: lesson.x + 1,
+        y: lesson.y + 1,
+        width: lesson.width.saturating_sub(2),
+        height: lesson.height.saturating_sub(2),
+    };
+    app.areas.status = status;
+    app.areas.tabs = tabs;
+    app.areas.terms = panes.clone();
+    let stacked = panes.len() > 1;
+    for t in &mut app.runtime.terminals {
+        let pane = panes.iter().find(|(id, _)| *id == t.id).map(|(_, r)| *r).or_else(|| (!stacked).then(|| panes.first().map(|(_, r)| *r)).flatten());
+        if let Some(r) = pane {
+            t.resize(r.height.saturating_sub(2), r.width.saturating_sub(2));
+        }
+        t.dirty.store(false, std::sync::atomic::Ordering::Release);
+    }
+    if let Some((_, r)) = panes.first() {
+        app.runtime.set_default_size(r.height.saturating_sub(2), r.width.saturating_sub(2));
+    }
+    app.relayout(app.areas.lesson_inner.width);
+    let max = app.laid.lines.len().saturating_sub(1);
+    app.scroll = app.scroll.min(max);
+}
+
+/// OSC 52: the terminal lectern runs in puts the text on the clipboard.
+fn write_clipboard(text: &str) {
+    let encoded = base64(text.as_bytes());
+    let mut out = io::stdout();
+    let _ = write!(out, "\x1b]52;c;{encoded}\x07");
+    let _ = out.flush();
+}
+
+fn base64(bytes: &[u8]) -> String {
+    const T: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut s = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for chunk in bytes.chunks(3) {
+        let b = [chunk[0], *chunk.get(1).unwrap_or(&0), *chunk.get(2).unwrap_or(&0)];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for i in 0..4 {
+            if i <= chunk.len() {
+                s.push(T[(n >> (18 - 6 * i) & 63) as usize] as char);
+            } else {
+                s.push('=');
+            }
+        }
+    }
+    s
+}
+
+fn to_intent(app: &App, ev: &CtEvent, test_panic: bool) -> Option<Intent> {
+    match ev {
+        CtEvent::Key(k) if k.kind != KeyEventKind::Release => key_intent(app, k, test_panic),
+        CtEvent::Mouse(m) => mouse_intent(app, m),
+        CtEvent::Paste(s) => Some(Intent::Paste(s.clone())),
+        CtEvent::Resize(..) => Some(Intent::Scroll(0)),
+        _ => None,
+    }
+}
+
+fn key_intent(app: &App, k: &KeyEvent, test_panic: bool) -> Option<Intent> {
+    let ctrl = k.modifiers.contains(KeyModifiers::CONTROL);
+    if let Some(o) = &app.overlay {
+        return match (o, k.code) {
+            (Overlay::Trust, KeyCode::Char('y')) => Some(Intent::Trust(true)),
+            (Overlay::Trust, KeyCode::Char('n') | KeyCode::Esc) => Some(Intent::Trust(false)),
+            (Overlay::ConfirmQuit { .. }, KeyCode::Char('y') | KeyCode::Enter) => Some(Intent::OverlayAccept),
+            (Overlay::ConfirmQuit { .. }, KeyCode::Char('n') | KeyCode::Esc) => Some(Intent::CloseOverlay),
+            (Overlay::Pages { .. }, KeyCode::Enter) => Some(Intent::OverlayAccept),
+            (_, KeyCode::Up | KeyCode::Char('k')) => Some(Intent::OverlayMove(-1)),
+            (_, KeyCode::Down | KeyCode::Char('j')) => Some(Intent::OverlayMove(1)),
+            (_, KeyCode::PageUp) => Some(Intent::OverlayMove(-10)),
+            (_, KeyCode::PageDown) => Some(Intent::OverlayMove(10)),
+            (Overlay::Help | Overlay::Pages { .. } | Overlay::SetupLog { .. }, KeyCode::Esc | KeyCode::Char('q' | '?' | 'l' | 'L')) => {
+                Some(Intent::CloseOverlay)
+            }
+            _ => None,
+        };
+    }
+    if let Focus::Terminal(id) = app.focus {
+        if ctrl && matches!(k.code, KeyCode::Char(']') | KeyCode::Char('5')) {
+            return Some(Intent::FocusLesson);
+        }
+        if k.modifiers.contains(KeyModifiers::SHIFT) {
+            match k.code {
+                KeyCode::PageUp => return Some(Intent::TermScroll(id, 10)),
+                KeyCode::PageDown => return Some(Intent::TermScroll(id, -10)),
+                _ => {}
+            }
+        }
+        let app_cursor = app
+            .runtime
+            .terminals
+            .get(id)
+            .and_then(|t| t.parser.lock().ok().map(|p| p.screen().application_cursor()))
+            .unwrap_or(false);
+        let bytes = ui::keys::encode(k, app_cursor);
+        return (!bytes.is_empty()).then_some(Intent::TermBytes(bytes));
+    }
+    let page = usize::from(app.areas.lesson_inner.height.max(2)) as isize - 1;
+    Some(match k.code {
+        KeyCode::Char('q') => Intent::Quit,
+        KeyCode::Char('c') if ctrl => Intent::Quit,
+        KeyCode::Char('?') => Intent::Open(Overlay::Help),
+        KeyCode::Char('l') => Intent::Open(Overlay::Pages { selected: app.page }),
+        KeyCode::Char('L') => Intent::Open(Overlay::SetupLog { scroll: 0 }),
+        KeyCode::Tab => Intent::SelectCard(1),
+        KeyCode::BackTab => Intent::SelectCard(-1),
+        KeyCode::Enter => Intent::RunSelected,
+        KeyCode::Up | KeyCode::Char('k') => Intent::Scroll(-1),
+        KeyCode::Down | KeyCode::Char('j') => Intent::Scroll(1),
+        KeyCode::PageUp => Intent::Scroll(-page),
+        KeyCode::PageDown | KeyCode::Char(' ') => Intent::Scroll(page),
+        KeyCode::Home | KeyCode::Char('g') => Intent::ScrollHome,
+        KeyCode::End | KeyCode::Char('G') => Intent::ScrollEnd,
+        KeyCode::Right | KeyCode::Char('n') => Intent::NextPage,
+        KeyCode::Left | KeyCode::Char('p') => Intent::PrevPage,
+        KeyCode::Char('y') => Intent::CopySelected,
+        KeyCode::Char('t') => Intent::FocusTerminal(app.active_term),
+        KeyCode::Char('[') => Intent::SelectTerminalTab(-1),
+        KeyCode::Char(']') => Intent::SelectTerminalTab(1),
+        KeyCode::Char(c @ '1'..='9') => Intent::FocusTerminal(c as usize - '1' as usize),
+        KeyCode::Char('!') if test_panic => Intent::Panic,
+        _ => return None,
+    })
+}
+
+fn contains(r: &Rect, x: u16, y: u16) -> bool {
+    x >= r.x && x < r.x + r.width && y >= r.y && y < r.y + r.height
+}
+
+fn mouse_intent(app: &App, m: &MouseEvent) -> Option<Intent> {
+    let (x, y) = (m.column, m.row);
+    let over_term = app.areas.terms.iter().find(|(_, r)| contains(r, x, y)).map(|(id, _)| *id);
+    match m.kind {
+        MouseEventKind::ScrollUp | MouseEventKind::ScrollDown => {
+            let up = m.kind == MouseEventKind::ScrollUp;
+            if let Some(id) = over_term {
+                let alt = app
+                    .runtime
+                    .terminals
+                    .get(id)
+                    .and_then(|t| t.parser.lock().ok().map(|p| p.screen().alternate_screen()))
+                    .unwrap_or(false);
+                if alt {
+                    // Full-screen programs get arrow keys for the wheel.
+                    if let Some(t) = app.runtime.terminals.get(id) {
+                        t.write(if up { b"\x1b[A\x1b[A\x1b[A" } else { b"\x1b[B\x1b[B\x1b[B" });
+                    }
+                    return None;
+                }
+                return Some(Intent::TermScroll(id, if up { 3 } else { -3 }));
+            }
+            contains(&app.areas.lesson, x, y).then_some(Intent::Scroll(if up { -3 } else { 3 }))
+        }
+        MouseEventKind::Down(MouseButton::Left) => {
+            if let Some(id) = over_term {
+                return Some(Intent::FocusTerminal(id));
+            }
+            if contains(&app.areas.tabs, x, y) {
+                let mut start = app.areas.tabs.x;
+                for t in &app.runtime.terminals {
+                    let w = format!(" Terminal {} ", t.name).chars().count() as u16 + 1;
+                    if x < start + w {
+                        return Some(Intent::FocusTerminal(t.id));
+                    }
+                    start += w;
+                }
+                return None;
+            }
+            contains(&app.areas.lesson_inner, x, y).then_some(Intent::ClickLesson(y))
+        }
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn base64_matches_the_standard() {
+        assert_eq!(super::base64(b"hi"), "aGk=");
+        assert_eq!(super::base64(b"hello!"), "aGVsbG8h");
+        assert_eq!(super::base64(b""), "");
+    }
+}

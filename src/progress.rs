@@ -1,0 +1,196 @@
+//! Where the learner is: current page, action outcomes, whether the workshop is
+//! trusted. One JSON file per workshop under `$XDG_STATE_HOME/lectern/`, written
+//! atomically; a corrupt file is set aside and reported, never fatal.
+
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+use crate::runtime::Outcome;
+use crate::workshop::Workshop;
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Progress {
+    /// Name of the current page.
+    pub page: Option<String>,
+    /// Whether the user allowed autostart actions for this workshop.
+    pub trusted: Option<bool>,
+    /// Finished action outcomes by page name, then action id.
+    #[serde(default)]
+    pub actions: BTreeMap<String, BTreeMap<usize, Saved>>,
+}
+
+/// An outcome as saved: no clocks.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "outcome", rename_all = "snake_case")]
+pub enum Saved {
+    Exited { code: i32, millis: u64 },
+    Interrupted { how: String, millis: u64 },
+    Failed { reason: String },
+    Done { note: String },
+    Sent,
+}
+
+impl Saved {
+    pub fn from_outcome(o: &Outcome) -> Option<Saved> {
+        Some(match o {
+            Outcome::Running { .. } => return None,
+            Outcome::Sent => Saved::Sent,
+            Outcome::Exited { code, took } => Saved::Exited {
+                code: *code,
+                millis: took.as_millis() as u64,
+            },
+            Outcome::Interrupted { how, took } => Saved::Interrupted {
+                how: how.clone(),
+                millis: took.as_millis() as u64,
+            },
+            Outcome::Failed(r) => Saved::Failed { reason: r.clone() },
+            Outcome::Done(n) => Saved::Done { note: n.clone() },
+        })
+    }
+
+    pub fn to_outcome(&self) -> Outcome {
+        match self {
+            Saved::Exited { code, millis } => Outcome::Exited {
+                code: *code,
+                took: Duration::from_millis(*millis),
+            },
+            Saved::Interrupted { how, millis } => Outcome::Interrupted {
+                how: how.clone(),
+                took: Duration::from_millis(*millis),
+            },
+            Saved::Failed { reason } => Outcome::Failed(reason.clone()),
+            Saved::Done { note } => Outcome::Done(note.clone()),
+            Saved::Sent => Outcome::Sent,
+        }
+    }
+}
+
+pub struct Store {
+    dir: PathBuf,
+}
+
+impl Store {
+    /// The state folder of a workshop: name plus a hash of its location, so two
+    /// copies of one workshop keep separate progress.
+    pub fn for_workshop(ws: &Workshop) -> Store {
+        let base = std::env::var_os("XDG_STATE_HOME")
+            .map(PathBuf::from)
+            .filter(|p| p.is_absolute())
+            .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/state")))
+            .unwrap_or_else(std::env::temp_dir);
+        let safe: String = ws
+            .name
+            .chars()
+            .map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '_' })
+            .collect();
+        let hash = fnv1a(ws.root.to_string_lossy().as_bytes());
+        Store {
+            dir: base.join("lectern").join(format!("{safe}-{hash:08x}")),
+        }
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    fn file(&self) -> PathBuf {
+        self.dir.join("progress.json")
+    }
+
+    /// Load saved progress. A notice says what happened to a corrupt file.
+    pub fn load(&self) -> (Progress, Option<String>) {
+        let path = self.file();
+        let bytes = match std::fs::read(&path) {
+            Ok(b) => b,
+            Err(_) => return (Progress::default(), None),
+        };
+        match serde_json::from_slice(&bytes) {
+            Ok(p) => (p, None),
+            Err(e) => {
+                let aside = path.with_extension(format!(
+                    "corrupt-{}.json",
+                    std::time::SystemTime::now()
+                        .duration_since(std::time::UNIX_EPOCH)
+                        .map_or(0, |d| d.as_secs())
+                ));
+                let moved = std::fs::rename(&path, &aside).is_ok();
+                let notice = if moved {
+                    format!("saved progress was unreadable ({e}); kept it as {} and started fresh", aside.display())
+                } else {
+                    format!("saved progress was unreadable ({e}); starting fresh")
+                };
+                (Progress::default(), Some(notice))
+            }
+        }
+    }
+
+    pub fn save(&self, p: &Progress) -> std::io::Result<()> {
+        let json = serde_json::to_vec_pretty(p).map_err(std::io::Error::other)?;
+        write_atomic(&self.file(), &json)
+    }
+
+    pub fn reset(&self) {
+        let _ = std::fs::remove_file(self.file());
+    }
+}
+
+/// Write via a temporary file in the same folder, fsync, rename: readers see the
+/// old content or the new, never a torn file.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir)?;
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
+    let result = (|| {
+        let mut f = std::fs::File::create(&tmp)?;
+        if let Ok(meta) = std::fs::metadata(path) {
+            let _ = f.set_permissions(meta.permissions());
+        }
+        f.write_all(bytes)?;
+        f.sync_all()?;
+        std::fs::rename(&tmp, path)?;
+        if let Ok(d) = std::fs::File::open(dir) {
+            let _ = d.sync_all();
+        }
+        Ok(())
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result
+}
+
+fn fnv1a(bytes: &[u8]) -> u32 {
+    let mut h: u32 = 0x811c9dc5;
+    for b in bytes {
+        h ^= u32::from(*b);
+        h = h.wrapping_mul(0x01000193);
+    }
+    h
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn atomic_write_replaces_and_corrupt_is_set_aside() {
+        let d = tempfile::tempdir().unwrap();
+        let store = Store { dir: d.path().join("w") };
+        let mut p = Progress::default();
+        p.page = Some("intro".into());
+        p.actions.entry("intro".into()).or_default().insert(2, Saved::Exited { code: 0, millis: 5 });
+        store.save(&p).unwrap();
+        assert_eq!(store.load(), (p, None));
+        std::fs::write(store.file(), b"{not json").unwrap();
+        let (fresh, notice) = store.load();
+        assert_eq!(fresh, Progress::default());
+        assert!(notice.unwrap().contains("unreadable"));
+        assert!(!store.file().exists());
+        assert_eq!(std::fs::read_dir(store.dir()).unwrap().count(), 1);
+    }
+}

@@ -1,0 +1,282 @@
+//! One terminal session: a shell on a real PTY, its output parsed by vt100 on a
+//! reader thread (never the UI thread), queries answered, OSC 133 marks reported.
+
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+
+use portable_pty::{native_pty_system, Child, CommandBuilder, MasterPty, PtySize};
+use tokio::sync::mpsc::UnboundedSender;
+use tui_term::vt100;
+
+use super::shell::{self, ShellKind};
+use super::{Event, TermId};
+
+pub const DEFAULT_SCROLLBACK: usize = 10_000;
+
+/// OSC 133 shell-integration marks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mark {
+    PromptStart,
+    PromptEnd,
+    CommandStart,
+    CommandEnd(Option<i32>),
+}
+
+/// What the emulator saw that needs acting on outside the parser.
+#[derive(Default)]
+pub struct Hooks {
+    replies: Vec<u8>,
+    marks: Vec<Mark>,
+    pub title: Option<String>,
+}
+
+impl vt100::Callbacks for Hooks {
+    fn unhandled_osc(&mut self, _: &mut vt100::Screen, params: &[&[u8]]) {
+        if params.first() != Some(&&b"133"[..]) {
+            return;
+        }
+        let mark = match params.get(1).copied() {
+            Some(b"A") => Mark::PromptStart,
+            Some(b"B") => Mark::PromptEnd,
+            Some(b"C") => Mark::CommandStart,
+            Some(b"D") => Mark::CommandEnd(
+                params
+                    .get(2)
+                    .and_then(|s| std::str::from_utf8(s).ok())
+                    .and_then(|s| s.trim().parse().ok()),
+            ),
+            _ => return,
+        };
+        self.marks.push(mark);
+    }
+
+    fn unhandled_csi(
+        &mut self,
+        screen: &mut vt100::Screen,
+        i1: Option<u8>,
+        _i2: Option<u8>,
+        params: &[&[u16]],
+        c: char,
+    ) {
+        let first = params.first().and_then(|p| p.first()).copied().unwrap_or(0);
+        match (i1, c, first) {
+            // DSR: cursor position report.
+            (None, 'n', 6) => {
+                let (row, col) = screen.cursor_position();
+                self.replies.extend(format!("\x1b[{};{}R", row + 1, col + 1).as_bytes());
+            }
+            // DSR: status report, "OK".
+            (None, 'n', 5) => self.replies.extend(b"\x1b[0n"),
+            // Primary device attributes: a VT100 with advanced video.
+            (None, 'c', 0) => self.replies.extend(b"\x1b[?1;2c"),
+            // Secondary device attributes.
+            (Some(b'>'), 'c', 0) => self.replies.extend(b"\x1b[>0;276;0c"),
+            _ => {}
+        }
+    }
+
+    fn set_window_title(&mut self, _: &mut vt100::Screen, title: &[u8]) {
+        self.title = Some(crate::sanitize::clean_line(&String::from_utf8_lossy(title)));
+    }
+}
+
+pub type Parser = vt100::Parser<Hooks>;
+
+/// How to start a terminal's shell.
+#[derive(Debug, Clone)]
+pub struct ShellSpec {
+    pub shell: PathBuf,
+    pub cwd: PathBuf,
+    pub env: Vec<(String, String)>,
+    /// Where generated rc files live.
+    pub rc_dir: PathBuf,
+    pub scrollback: usize,
+}
+
+pub struct Terminal {
+    pub id: TermId,
+    /// Educates session name: "1", "2", ... or a dashboard terminal's name.
+    pub name: String,
+    pub parser: Arc<Mutex<Parser>>,
+    pub shell_kind: ShellKind,
+    pub pid: i32,
+    /// Set by the reader when output arrived; cleared by whoever redraws.
+    pub dirty: Arc<AtomicBool>,
+    pub exited: Arc<AtomicBool>,
+    writer: Arc<Mutex<Box<dyn Write + Send>>>,
+    master: Box<dyn MasterPty + Send>,
+    child: Box<dyn Child + Send + Sync>,
+    size: (u16, u16),
+}
+
+impl Terminal {
+    pub fn spawn(
+        id: TermId,
+        name: &str,
+        spec: &ShellSpec,
+        rows: u16,
+        cols: u16,
+        events: UnboundedSender<Event>,
+    ) -> std::io::Result<Terminal> {
+        let pty = native_pty_system();
+        let size = PtySize {
+            rows: rows.max(2),
+            cols: cols.max(10),
+            pixel_width: 0,
+            pixel_height: 0,
+        };
+        let pair = pty.openpty(size).map_err(io_err)?;
+        let (argv, extra_env) = shell::prepare(&spec.shell, &spec.rc_dir)?;
+        let mut cmd = CommandBuilder::new(&argv[0]);
+        cmd.args(&argv[1..]);
+        cmd.cwd(&spec.cwd);
+        for (k, v) in &spec.env {
+            cmd.env(k, v);
+        }
+        for (k, v) in extra_env {
+            cmd.env(k, v);
+        }
+        cmd.env("TERM", "xterm-256color");
+        cmd.env("LECTERN_SESSION", name);
+        let child = pair.slave.spawn_command(cmd).map_err(io_err)?;
+        // Without dropping the slave, the reader never sees EOF when the shell exits.
+        drop(pair.slave);
+        let pid = child.process_id().map_or(0, |p| p as i32);
+        super::procs::register_session(pid);
+
+        let parser = Arc::new(Mutex::new(vt100::Parser::new_with_callbacks(
+            size.rows,
+            size.cols,
+            spec.scrollback,
+            Hooks::default(),
+        )));
+        let writer = Arc::new(Mutex::new(pair.master.take_writer().map_err(io_err)?));
+        let mut reader = pair.master.try_clone_reader().map_err(io_err)?;
+        let dirty = Arc::new(AtomicBool::new(false));
+        let exited = Arc::new(AtomicBool::new(false));
+
+        {
+            let parser = parser.clone();
+            let writer = writer.clone();
+            let dirty = dirty.clone();
+            let exited = exited.clone();
+            std::thread::Builder::new()
+                .name(format!("pty-{name}"))
+                .spawn(move || {
+                    let mut buf = vec![0u8; 64 * 1024];
+                    loop {
+                        let n = match reader.read(&mut buf) {
+                            Ok(0) | Err(_) => break,
+                            Ok(n) => n,
+                        };
+                        let (replies, marks) = {
+                            let Ok(mut p) = parser.lock() else { break };
+                            p.process(&buf[..n]);
+                            let hooks = p.callbacks_mut();
+                            (std::mem::take(&mut hooks.replies), std::mem::take(&mut hooks.marks))
+                        };
+                        if !replies.is_empty() {
+                            if let Ok(mut w) = writer.lock() {
+                                let _ = w.write_all(&replies);
+                                let _ = w.flush();
+                            }
+                        }
+                        for m in marks {
+                            let _ = events.send(Event::Mark(id, m));
+                        }
+                        if !dirty.swap(true, Ordering::AcqRel) {
+                            let _ = events.send(Event::Output(id));
+                        }
+                    }
+                    exited.store(true, Ordering::Release);
+                    let _ = events.send(Event::Exited(id));
+                })?;
+        }
+
+        Ok(Terminal {
+            id,
+            name: name.to_string(),
+            parser,
+            shell_kind: shell::kind_of(&spec.shell),
+            pid,
+            dirty,
+            exited,
+            writer,
+            master: pair.master,
+            child,
+            size: (size.rows, size.cols),
+        })
+    }
+
+    pub fn write(&self, bytes: &[u8]) {
+        if let Ok(mut w) = self.writer.lock() {
+            let _ = w.write_all(bytes);
+            let _ = w.flush();
+        }
+    }
+
+    pub fn size(&self) -> (u16, u16) {
+        self.size
+    }
+
+    pub fn resize(&mut self, rows: u16, cols: u16) {
+        let (rows, cols) = (rows.max(2), cols.max(10));
+        if (rows, cols) == self.size {
+            return;
+        }
+        self.size = (rows, cols);
+        if let Ok(mut p) = self.parser.lock() {
+            p.screen_mut().set_size(rows, cols);
+        }
+        let _ = self.master.resize(PtySize {
+            rows,
+            cols,
+            pixel_width: 0,
+            pixel_height: 0,
+        });
+    }
+
+    /// Forget the screen and scrollback, then ask the shell to redraw its prompt.
+    pub fn clear(&self) {
+        if let Ok(mut p) = self.parser.lock() {
+            let (rows, cols) = p.screen().size();
+            let hooks = std::mem::take(p.callbacks_mut());
+            *p = vt100::Parser::new_with_callbacks(rows, cols, DEFAULT_SCROLLBACK, hooks);
+        }
+        self.dirty.store(true, Ordering::Release);
+        self.write(b"\x0c");
+    }
+
+    /// The foreground process group when it is not the shell itself: something runs.
+    pub fn foreground_job(&self) -> Option<i32> {
+        if self.exited.load(Ordering::Acquire) {
+            return None;
+        }
+        self.master.process_group_leader().filter(|pg| *pg != self.pid && *pg > 0)
+    }
+
+    pub fn has_exited(&self) -> bool {
+        self.exited.load(Ordering::Acquire)
+    }
+
+    /// Stop the shell and everything it started, and reap it.
+    pub fn shutdown(&mut self, grace: std::time::Duration) {
+        if self.pid > 0 {
+            super::procs::kill_session(self.pid, grace);
+            super::procs::unregister_session(self.pid);
+        }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    pub fn cwd_hint(&self) -> Option<PathBuf> {
+        std::fs::read_link(Path::new("/proc").join(self.pid.to_string()).join("cwd")).ok()
+    }
+}
+
+/// portable-pty returns `anyhow::Error`; keep that crate out of our signatures.
+fn io_err(e: impl std::fmt::Display) -> std::io::Error {
+    std::io::Error::other(e.to_string())
+}

@@ -1,0 +1,357 @@
+//! The lesson pane: a lesson laid out as styled lines for a width, with the
+//! line ranges of action cards (for Tab, Enter and mouse clicks).
+
+use std::collections::HashMap;
+use std::time::Instant;
+
+use ratatui::style::{Color, Modifier, Style};
+use ratatui::text::{Line, Span};
+use unicode_width::UnicodeWidthStr;
+
+use crate::lesson::{Block, BlockKind, CalloutKind, Inline, Lesson};
+use crate::runtime::Outcome;
+use crate::sanitize::clean_line;
+
+/// Where an action card sits in the laid-out lines.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CardPos {
+    pub id: usize,
+    pub start: usize,
+    pub end: usize,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Laid {
+    pub lines: Vec<Line<'static>>,
+    pub cards: Vec<CardPos>,
+}
+
+pub struct ViewState<'a> {
+    pub outcomes: &'a HashMap<usize, Outcome>,
+    pub selected: Option<usize>,
+    pub now: Instant,
+}
+
+const HEADING: Color = Color::Cyan;
+const CODE: Color = Color::Yellow;
+const DIM: Color = Color::DarkGray;
+
+pub fn layout(lesson: &Lesson, width: u16, st: &ViewState) -> Laid {
+    let mut laid = Laid::default();
+    let width = usize::from(width.max(20));
+    blocks(&lesson.blocks, width, st, &mut laid, "");
+    // No trailing blank line.
+    while laid.lines.last().is_some_and(|l| l.width() == 0) {
+        laid.lines.pop();
+    }
+    laid
+}
+
+fn push(laid: &mut Laid, prefix: &str, mut line: Line<'static>) {
+    if !prefix.is_empty() {
+        line.spans.insert(0, Span::styled(prefix.to_string(), Style::default().fg(DIM)));
+    }
+    laid.lines.push(line);
+}
+
+fn blocks(bs: &[Block], width: usize, st: &ViewState, laid: &mut Laid, prefix: &str) {
+    let mut first = true;
+    for b in bs {
+        if let BlockKind::Action(a) = &b.kind {
+            if a.action.common.hidden {
+                continue;
+            }
+        }
+        if !first {
+            push(laid, prefix.trim_end(), Line::default());
+        }
+        first = false;
+        block(b, width, st, laid, prefix);
+    }
+}
+
+/// Inline content as styled words, wrapped to `width`.
+fn inline_lines(inl: &[Inline], base: Style, width: usize) -> Vec<Line<'static>> {
+    let mut spans: Vec<(String, Style)> = Vec::new();
+    flatten(inl, base, &mut spans);
+    wrap_spans(&spans, width)
+}
+
+fn flatten(inl: &[Inline], style: Style, out: &mut Vec<(String, Style)>) {
+    for i in inl {
+        match i {
+            Inline::Text(t) => out.push((clean_line(t), style)),
+            Inline::Code(t) => out.push((clean_line(t), style.fg(CODE))),
+            Inline::Emph(c) => flatten(c, style.add_modifier(Modifier::ITALIC), out),
+            Inline::Strong(c) => flatten(c, style.add_modifier(Modifier::BOLD), out),
+            Inline::Strike(c) => flatten(c, style.add_modifier(Modifier::CROSSED_OUT), out),
+            Inline::Link { url, children } => {
+                let link = style.fg(Color::Blue).add_modifier(Modifier::UNDERLINED);
+                flatten(children, link, out);
+                let text = crate::lesson::Inline::plain(children);
+                if !url.starts_with('#') && text != *url {
+                    out.push((format!(" ({})", clean_line(url)), style.fg(DIM)));
+                }
+            }
+            Inline::Image { url, alt } => {
+                let alt = if alt.is_empty() { "image" } else { alt };
+                out.push((format!("[image: {} — {}]", clean_line(alt), clean_line(url)), style.fg(Color::Magenta)));
+            }
+            Inline::FootnoteRef(l) => out.push((format!("[^{l}]"), style.fg(DIM))),
+            Inline::Html(h) => {
+                if !h.trim_start().starts_with("<!--") {
+                    out.push((clean_line(h), style.fg(DIM)))
+                }
+            }
+            Inline::SoftBreak => out.push((" ".into(), style)),
+            Inline::HardBreak => out.push(("\n".into(), style)),
+        }
+    }
+}
+
+/// Greedy word wrap over styled text; words longer than the width are split.
+fn wrap_spans(spans: &[(String, Style)], width: usize) -> Vec<Line<'static>> {
+    let mut lines: Vec<Line<'static>> = vec![Line::default()];
+    let mut col = 0usize;
+    for (text, style) in spans {
+        for (pi, piece) in text.split('\n').enumerate() {
+            if pi > 0 {
+                lines.push(Line::default());
+                col = 0;
+            }
+            for word in piece.split_inclusive(' ') {
+                let w = word.width();
+                if col + word.trim_end().width() > width && col > 0 {
+                    lines.push(Line::default());
+                    col = 0;
+                }
+                let mut word = word.to_string();
+                if col == 0 {
+                    word = word.trim_start().to_string();
+                }
+                while word.width() > width {
+                    let mut cut = String::new();
+                    for c in word.chars() {
+                        if cut.width() + c.to_string().width() > width.saturating_sub(col) {
+                            break;
+                        }
+                        cut.push(c);
+                    }
+                    if cut.is_empty() {
+                        break;
+                    }
+                    word = word[cut.len()..].to_string();
+                    if let Some(l) = lines.last_mut() {
+                        l.spans.push(Span::styled(cut, *style));
+                    }
+                    lines.push(Line::default());
+                    col = 0;
+                }
+                col += word.width().min(w.max(word.width()));
+                if let Some(l) = lines.last_mut() {
+                    l.spans.push(Span::styled(word, *style));
+                }
+            }
+        }
+    }
+    lines
+}
+
+fn block(b: &Block, width: usize, st: &ViewState, laid: &mut Laid, prefix: &str) {
+    let avail = width.saturating_sub(prefix.width()).max(10);
+    match &b.kind {
+        BlockKind::Heading { level, text } => {
+            let style = Style::default().fg(HEADING).add_modifier(Modifier::BOLD);
+            let mark = match level {
+                1 => "",
+                2 => "",
+                _ => "› ",
+            };
+            let mut lines = inline_lines(text, style, avail.saturating_sub(mark.len()));
+            if let Some(first) = lines.first_mut() {
+                if !mark.is_empty() {
+                    first.spans.insert(0, Span::styled(mark, style));
+                }
+            }
+            let w = lines.iter().map(Line::width).max().unwrap_or(0);
+            for l in lines {
+                push(laid, prefix, l);
+            }
+            if *level <= 2 {
+                let ch = if *level == 1 { "═" } else { "─" };
+                push(laid, prefix, Line::styled(ch.repeat(w.min(avail)), Style::default().fg(HEADING)));
+            }
+        }
+        BlockKind::Paragraph(inl) => {
+            for l in inline_lines(inl, Style::default(), avail) {
+                push(laid, prefix, l);
+            }
+        }
+        BlockKind::List { start, items } => {
+            let loose = items.iter().any(|i| i.blocks.len() > 1);
+            for (i, item) in items.iter().enumerate() {
+                if loose && i > 0 {
+                    push(laid, prefix.trim_end(), Line::default());
+                }
+                let mut marker = match start {
+                    Some(s) => format!("{}. ", s + i as u64),
+                    None => "• ".into(),
+                };
+                if let Some(done) = item.task {
+                    marker.push_str(if done { "☑ " } else { "☐ " });
+                }
+                let before = laid.lines.len();
+                let pad = " ".repeat(marker.width());
+                blocks(&item.blocks, width, st, laid, &format!("{prefix}{pad}"));
+                if let Some(l) = laid.lines.get_mut(before) {
+                    // Replace the padding of the item's first line with the marker.
+                    if let Some(s) = l.spans.first_mut() {
+                        s.content = format!("{prefix}{marker}").into();
+                    }
+                }
+            }
+        }
+        BlockKind::Quote(inner) => blocks(inner, width, st, laid, &format!("{prefix}│ ")),
+        BlockKind::Callout { kind, blocks: inner } => {
+            let color = match kind {
+                CalloutKind::Note | CalloutKind::Tip => Color::Blue,
+                CalloutKind::Important => Color::Magenta,
+                CalloutKind::Warning => Color::Yellow,
+                CalloutKind::Danger => Color::Red,
+            };
+            push(laid, prefix, Line::styled(format!("┃ {}", kind.label()), Style::default().fg(color).add_modifier(Modifier::BOLD)));
+            let before = laid.lines.len();
+            blocks(inner, width, st, laid, &format!("{prefix}┃ "));
+            for l in &mut laid.lines[before..] {
+                if let Some(s) = l.spans.first_mut() {
+                    s.style = s.style.fg(color);
+                }
+            }
+        }
+        BlockKind::Code { lang, text } => {
+            let style = Style::default().fg(Color::Gray);
+            if !lang.is_empty() {
+                push(laid, prefix, Line::styled(format!("╭─ {}", clean_line(lang)), Style::default().fg(DIM)));
+            }
+            for l in text.trim_end_matches('\n').lines() {
+                let l = crate::sanitize::clean(l).replace('\t', "    ");
+                push(laid, prefix, Line::from(vec![Span::styled("│ ", Style::default().fg(DIM)), Span::styled(l, style)]));
+            }
+        }
+        BlockKind::Table { .. } | BlockKind::FootnoteDef { .. } => {
+            let lesson = Lesson { blocks: vec![b.clone()] };
+            let text = crate::text_render::render(&lesson, avail);
+            for l in text.trim_end().lines() {
+                push(laid, prefix, Line::raw(l.to_string()));
+            }
+        }
+        BlockKind::Rule => push(laid, prefix, Line::styled("─".repeat(avail), Style::default().fg(DIM))),
+        BlockKind::Html(h) => {
+            let t = h.trim();
+            if !(t.starts_with("<!--") && t.ends_with("-->")) {
+                for l in t.lines() {
+                    push(laid, prefix, Line::styled(clean_line(l), Style::default().fg(DIM)));
+                }
+            }
+        }
+        BlockKind::Action(ab) => card(ab.id, &ab.action, avail, st, laid, prefix),
+        BlockKind::BrokenAction { name, body, reason } => {
+            let red = Style::default().fg(Color::Red);
+            push(laid, prefix, Line::styled(format!("✗ {} — {}", clean_line(name), clean_line(reason)), red));
+            for l in body.trim_end().lines() {
+                push(laid, prefix, Line::styled(format!("│ {}", clean_line(l)), Style::default().fg(DIM)));
+            }
+        }
+    }
+}
+
+/// The state text and colour of a card.
+pub fn state_text(o: Option<&Outcome>, now: Instant) -> (String, Color) {
+    match o {
+        None => ("not run".into(), DIM),
+        Some(Outcome::Running { since }) => (format!("running {}", secs(now.saturating_duration_since(*since))), Color::Yellow),
+        Some(Outcome::Sent) => ("sent".into(), Color::Green),
+        Some(Outcome::Exited { code: 0, took }) => (format!("✓ exit 0 ({})", secs(*took)), Color::Green),
+        Some(Outcome::Exited { code, took }) => (format!("✗ exit {code} ({})", secs(*took)), Color::Red),
+        Some(Outcome::Interrupted { how, took }) => (format!("■ interrupted by {how} ({})", secs(*took)), Color::Magenta),
+        Some(Outcome::Failed(r)) => (format!("✗ {}", clean_line(r)), Color::Red),
+        Some(Outcome::Done(n)) => (format!("✓ {}", clean_line(n)), Color::Green),
+    }
+}
+
+pub fn secs(d: std::time::Duration) -> String {
+    let s = d.as_secs_f64();
+    if s < 10.0 {
+        format!("{s:.1}s")
+    } else if s < 120.0 {
+        format!("{}s", s as u64)
+    } else {
+        format!("{}m{:02}s", s as u64 / 60, s as u64 % 60)
+    }
+}
+
+fn card(id: usize, action: &crate::action::Action, width: usize, st: &ViewState, laid: &mut Laid, prefix: &str) {
+    let c = action.card();
+    let selected = st.selected == Some(id);
+    let border = if selected {
+        Style::default().fg(Color::LightYellow).add_modifier(Modifier::BOLD)
+    } else {
+        Style::default().fg(Color::Blue)
+    };
+    let (state, color) = state_text(st.outcomes.get(&id), st.now);
+    let inner = width.saturating_sub(4).max(6);
+    let start = laid.lines.len();
+    let title = format!(" ▶ {} ", clean_line(&c.label));
+    let state = format!(" {state} ");
+    let fill = (width.saturating_sub(2)).saturating_sub(title.width() + state.width());
+    push(
+        laid,
+        prefix,
+        Line::from(vec![
+            Span::styled("╭", border),
+            Span::styled(title, border),
+            Span::styled("─".repeat(fill), border),
+            Span::styled(state, Style::default().fg(color)),
+            Span::styled("╮", border),
+        ]),
+    );
+    let body_style = Style::default().add_modifier(if selected { Modifier::BOLD } else { Modifier::empty() });
+    for raw in c.body.lines() {
+        let text = crate::sanitize::clean(raw).replace('\t', "    ");
+        let mut rest = text.as_str();
+        loop {
+            let mut cut = rest.len();
+            let mut w = 0;
+            for (i, ch) in rest.char_indices() {
+                let cw = ch.to_string().width();
+                if w + cw > inner {
+                    cut = i;
+                    break;
+                }
+                w += cw;
+            }
+            let (head, tail) = rest.split_at(cut);
+            let pad = inner.saturating_sub(head.width());
+            push(
+                laid,
+                prefix,
+                Line::from(vec![
+                    Span::styled("│ ", border),
+                    Span::styled(head.to_string(), body_style),
+                    Span::raw(" ".repeat(pad)),
+                    Span::styled(" │", border),
+                ]),
+            );
+            if tail.is_empty() {
+                break;
+            }
+            rest = tail;
+        }
+    }
+    push(laid, prefix, Line::styled(format!("╰{}╯", "─".repeat(width.saturating_sub(2))), border));
+    laid.cards.push(CardPos {
+        id,
+        start,
+        end: laid.lines.len(),
+    });
+}

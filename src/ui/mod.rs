@@ -1,0 +1,294 @@
+//! Drawing. Reads the app state, never changes it.
+
+pub mod keys;
+pub mod lesson_view;
+
+use ratatui::layout::{Constraint, Direction, Layout, Rect};
+use ratatui::style::{Color, Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, BorderType, Borders, Clear, Paragraph, Wrap};
+use ratatui::Frame;
+use tui_term::widget::PseudoTerminal;
+
+use crate::app::{App, Areas, Focus, Overlay};
+use crate::sanitize::clean_line;
+
+/// Every key, for the help overlay (and the README).
+pub const KEYS: &[(&str, &str)] = &[
+    ("In the lesson", ""),
+    ("Tab / Shift-Tab", "select the next / previous action"),
+    ("Enter, click", "run the selected action"),
+    ("↑ ↓ j k, wheel", "scroll"),
+    ("PgUp PgDn Space", "scroll a page"),
+    ("Home End g G", "top / bottom of the page"),
+    ("n →  /  p ←", "next / previous page"),
+    ("l", "list of pages (Enter jumps)"),
+    ("y", "copy the selected action's text (OSC 52)"),
+    ("1-9", "focus terminal N"),
+    ("t", "focus the terminal shown"),
+    ("[ ]", "show the previous / next terminal"),
+    ("L", "setup script logs"),
+    ("?", "this help"),
+    ("q", "quit (asks while commands run)"),
+    ("In a terminal", ""),
+    ("any key", "goes to the terminal, Ctrl-C and Esc too"),
+    ("Ctrl-]", "back to the lesson"),
+    ("Shift-PgUp/PgDn, wheel", "scroll back through output"),
+];
+
+pub fn layout(area: Rect, term_count: usize) -> (Rect, Rect, Rect) {
+    let rows = Layout::default()
+        .direction(Direction::Vertical)
+        .constraints([Constraint::Min(3), Constraint::Length(1)])
+        .split(area);
+    let main = rows[0];
+    if term_count == 0 {
+        return (main, Rect::default(), rows[1]);
+    }
+    let split = if main.width >= 110 {
+        Layout::default()
+            .direction(Direction::Horizontal)
+            .constraints([Constraint::Percentage(45), Constraint::Percentage(55)])
+            .split(main)
+    } else {
+        Layout::default()
+            .direction(Direction::Vertical)
+            .constraints([Constraint::Percentage(45), Constraint::Percentage(55)])
+            .split(main)
+    };
+    (split[0], split[1], rows[1])
+}
+
+/// Place the terminal panes: all stacked when each gets 8 rows, else the active one.
+pub fn term_areas(area: Rect, ids: &[usize], active: usize) -> (Rect, Vec<(usize, Rect)>) {
+    if area.height < 3 || ids.is_empty() {
+        return (Rect::default(), Vec::new());
+    }
+    let tabs = Rect { height: 1, ..area };
+    let body = Rect {
+        y: area.y + 1,
+        height: area.height - 1,
+        ..area
+    };
+    if ids.len() > 1 && usize::from(body.height) / ids.len() >= 8 {
+        let parts = Layout::default()
+            .direction(Direction::Vertical)
+            .constraints(ids.iter().map(|_| Constraint::Ratio(1, ids.len() as u32)).collect::<Vec<_>>())
+            .split(body);
+        (tabs, ids.iter().copied().zip(parts.iter().copied()).collect())
+    } else {
+        (tabs, vec![(active, body)])
+    }
+}
+
+pub fn draw(f: &mut Frame, app: &App) {
+    let areas: &Areas = &app.areas;
+    draw_lesson(f, app, areas);
+    draw_terminals(f, app, areas);
+    draw_status(f, app, areas.status);
+    if let Some(o) = &app.overlay {
+        draw_overlay(f, app, o);
+    }
+}
+
+fn draw_lesson(f: &mut Frame, app: &App, areas: &Areas) {
+    let page = &app.ws.pages[app.page.min(app.ws.pages.len().saturating_sub(1))];
+    let focused = app.focus == Focus::Lesson;
+    let title = format!(" {} ", clean_line(&page.title));
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_type(if focused { BorderType::Thick } else { BorderType::Rounded })
+        .border_style(Style::default().fg(if focused { Color::Cyan } else { Color::DarkGray }))
+        .title(Span::styled(title, Style::default().add_modifier(Modifier::BOLD)));
+    let h = usize::from(areas.lesson_inner.height);
+    let lines: Vec<Line> = app.laid.lines.iter().skip(app.scroll).take(h).cloned().collect();
+    f.render_widget(Paragraph::new(lines).block(block), areas.lesson);
+    // Scroll position and the page's way on.
+    if app.laid.lines.len() > h && areas.lesson.width > 20 {
+        let pct = (app.scroll + h) * 100 / app.laid.lines.len().max(1);
+        let txt = format!(" {}% ", pct.min(100));
+        let r = Rect {
+            x: areas.lesson.x + areas.lesson.width - txt.len() as u16 - 2,
+            y: areas.lesson.y + areas.lesson.height - 1,
+            width: txt.len() as u16,
+            height: 1,
+        };
+        f.render_widget(Paragraph::new(txt).style(Style::default().fg(Color::DarkGray)), r);
+    }
+}
+
+fn draw_terminals(f: &mut Frame, app: &App, areas: &Areas) {
+    if areas.tabs.height > 0 {
+        let mut spans = Vec::new();
+        for t in &app.runtime.terminals {
+            let active = t.id == app.active_term;
+            let style = if active {
+                Style::default().fg(Color::Black).bg(Color::Cyan)
+            } else {
+                Style::default().fg(Color::Gray)
+            };
+            spans.push(Span::styled(format!(" Terminal {} ", clean_line(&t.name)), style));
+            spans.push(Span::raw(" "));
+        }
+        f.render_widget(Paragraph::new(Line::from(spans)), areas.tabs);
+    }
+    for (id, area) in &areas.terms {
+        let Some(t) = app.runtime.terminals.get(*id) else { continue };
+        let focused = app.focus == Focus::Terminal(*id);
+        let scrolled = app.term_scroll.get(id).copied().unwrap_or(0);
+        let mut title = format!(" Terminal {} ", clean_line(&t.name));
+        if scrolled > 0 {
+            title.push_str(&format!("[scrolled back {scrolled}] "));
+        }
+        if t.has_exited() {
+            title.push_str("[exited] ");
+        }
+        let block = Block::default()
+            .borders(Borders::ALL)
+            .border_type(if focused { BorderType::Thick } else { BorderType::Rounded })
+            .border_style(Style::default().fg(if focused { Color::Green } else { Color::DarkGray }))
+            .title(title);
+        let Ok(parser) = t.parser.lock() else { continue };
+        let mut widget = PseudoTerminal::new(parser.screen()).block(block);
+        if !focused {
+            let mut c = tui_term::widget::Cursor::default();
+            c.hide();
+            widget = widget.cursor(c);
+        }
+        f.render_widget(widget, *area);
+    }
+}
+
+fn draw_status(f: &mut Frame, app: &App, area: Rect) {
+    let focus = match app.focus {
+        Focus::Lesson => "lesson".to_string(),
+        Focus::Terminal(id) => format!("terminal {}", app.runtime.terminals.get(id).map_or("?", |t| t.name.as_str())),
+    };
+    let page = &app.ws.pages[app.page.min(app.ws.pages.len().saturating_sub(1))];
+    let next = page.exit_sign.clone().unwrap_or_else(|| "Continue".into());
+    let hint = match app.focus {
+        Focus::Lesson => format!("? help · Tab action · Enter run · n {next} · q quit"),
+        Focus::Terminal(_) => "Ctrl-] back to the lesson".to_string(),
+    };
+    let message = app
+        .notice
+        .clone()
+        .or_else(|| app.runtime.setup.summary())
+        .or_else(|| app.lock_reason());
+    let left = format!(
+        " {} │ {}/{} {} │ {} ",
+        clean_line(&app.ws.title),
+        app.page + 1,
+        app.page_count(),
+        clean_line(&page.title),
+        focus
+    );
+    let mut spans = vec![Span::styled(left, Style::default().fg(Color::Black).bg(Color::Cyan))];
+    match message {
+        Some(m) => spans.push(Span::styled(format!(" {} ", clean_line(&m)), Style::default().fg(Color::Yellow))),
+        None => spans.push(Span::styled(format!(" {hint}"), Style::default().fg(Color::Gray))),
+    }
+    f.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+fn centered(area: Rect, w: u16, h: u16) -> Rect {
+    let w = w.min(area.width.saturating_sub(2)).max(10);
+    let h = h.min(area.height.saturating_sub(2)).max(3);
+    Rect {
+        x: area.x + (area.width.saturating_sub(w)) / 2,
+        y: area.y + (area.height.saturating_sub(h)) / 2,
+        width: w,
+        height: h,
+    }
+}
+
+fn draw_overlay(f: &mut Frame, app: &App, o: &Overlay) {
+    let area = f.area();
+    let (title, lines, w, h): (&str, Vec<Line>, u16, u16) = match o {
+        Overlay::Help => {
+            let lines: Vec<Line> = KEYS
+                .iter()
+                .map(|(k, d)| {
+                    if d.is_empty() {
+                        Line::styled(k.to_string(), Style::default().fg(Color::Cyan).add_modifier(Modifier::BOLD))
+                    } else {
+                        Line::from(vec![
+                            Span::styled(format!("  {k:<24}"), Style::default().fg(Color::Yellow)),
+                            Span::raw(d.to_string()),
+                        ])
+                    }
+                })
+                .collect();
+            let h = lines.len() as u16 + 2;
+            (" Keys (Esc closes) ", lines, 72, h)
+        }
+        Overlay::Pages { selected } => {
+            let lines = app
+                .ws
+                .pages
+                .iter()
+                .enumerate()
+                .map(|(i, p)| {
+                    let mark = if i == app.page { "●" } else { " " };
+                    let style = if i == *selected {
+                        Style::default().fg(Color::Black).bg(Color::Cyan)
+                    } else {
+                        Style::default()
+                    };
+                    Line::styled(format!(" {mark} {:>2}. {}", i + 1, clean_line(&p.title)), style)
+                })
+                .collect::<Vec<_>>();
+            let h = lines.len() as u16 + 2;
+            (" Pages (Enter opens, Esc closes) ", lines, 60, h)
+        }
+        Overlay::ConfirmQuit { busy } => (
+            " Quit? ",
+            vec![
+                Line::raw(format!("Commands are still running in terminal {}.", busy.join(", "))),
+                Line::raw("Quitting stops them and everything they started."),
+                Line::raw(""),
+                Line::styled("y / Enter: quit      n / Esc: stay", Style::default().fg(Color::Yellow)),
+            ],
+            60,
+            6,
+        ),
+        Overlay::Trust => (
+            " Run actions automatically? ",
+            vec![
+                Line::raw(format!("“{}” has actions that run by themselves when a page opens.", clean_line(&app.ws.title))),
+                Line::raw("They type commands into your terminals. Allow that for this workshop?"),
+                Line::raw("(You can always run each action yourself with Enter.)"),
+                Line::raw(""),
+                Line::styled("y: trust this workshop      n: not now", Style::default().fg(Color::Yellow)),
+            ],
+            76,
+            7,
+        ),
+        Overlay::SetupLog { scroll } => {
+            let mut lines = Vec::new();
+            for s in &app.runtime.setup.scripts {
+                lines.push(Line::styled(
+                    format!("── {} ({:?})", clean_line(&s.name), s.state),
+                    Style::default().fg(Color::Cyan),
+                ));
+                let text = std::fs::read_to_string(&s.log).unwrap_or_default();
+                for l in text.lines() {
+                    lines.push(Line::raw(clean_line(l)));
+                }
+            }
+            if lines.is_empty() {
+                lines.push(Line::raw("This workshop has no setup scripts."));
+            }
+            let lines = lines.into_iter().skip(*scroll).collect();
+            (" Setup logs (↑↓ scroll, Esc closes) ", lines, area.width.saturating_sub(4), area.height.saturating_sub(4))
+        }
+    };
+    let r = centered(area, w, h);
+    f.render_widget(Clear, r);
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_type(BorderType::Double)
+        .border_style(Style::default().fg(Color::Yellow))
+        .title(title);
+    f.render_widget(Paragraph::new(lines).block(block).wrap(Wrap { trim: false }), r);
+}
