@@ -85,7 +85,13 @@ impl Store {
         let safe: String = ws
             .name
             .chars()
-            .map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '_' })
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                    c
+                } else {
+                    '_'
+                }
+            })
             .collect();
         let hash = fnv1a(ws.root.to_string_lossy().as_bytes());
         Store {
@@ -119,7 +125,10 @@ impl Store {
                 ));
                 let moved = std::fs::rename(&path, &aside).is_ok();
                 let notice = if moved {
-                    format!("saved progress was unreadable ({e}); kept it as {} and started fresh", aside.display())
+                    format!(
+                        "saved progress was unreadable ({e}); kept it as {} and started fresh",
+                        aside.display()
+                    )
                 } else {
                     format!("saved progress was unreadable ({e}); starting fresh")
                 };
@@ -143,7 +152,10 @@ impl Store {
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     let dir = path.parent().unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir)?;
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
     let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
     let result = (|| {
         let mut f = std::fs::File::create(&tmp)?;
@@ -180,10 +192,17 @@ mod tests {
     #[test]
     fn atomic_write_replaces_and_corrupt_is_set_aside() {
         let d = tempfile::tempdir().unwrap();
-        let store = Store { dir: d.path().join("w") };
-        let mut p = Progress::default();
-        p.page = Some("intro".into());
-        p.actions.entry("intro".into()).or_default().insert(2, Saved::Exited { code: 0, millis: 5 });
+        let store = Store {
+            dir: d.path().join("w"),
+        };
+        let mut p = Progress {
+            page: Some("intro".into()),
+            ..Progress::default()
+        };
+        p.actions
+            .entry("intro".into())
+            .or_default()
+            .insert(2, Saved::Exited { code: 0, millis: 5 });
         store.save(&p).unwrap();
         assert_eq!(store.load(), (p, None));
         std::fs::write(store.file(), b"{not json").unwrap();

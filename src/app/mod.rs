@@ -104,7 +104,11 @@ impl App {
         } else {
             store.load()
         };
-        let page = progress.page.as_deref().and_then(|p| ws.find_page(p)).unwrap_or(0);
+        let page = progress
+            .page
+            .as_deref()
+            .and_then(|p| ws.find_page(p))
+            .unwrap_or(0);
         let mut outcomes = HashMap::new();
         for (pname, acts) in &progress.actions {
             if let Some(pi) = ws.pages.iter().position(|p| &p.name == pname) {
@@ -174,9 +178,13 @@ impl App {
         self.doc.lesson.actions().iter().find_map(|a| {
             let done = self
                 .outcomes
-                .get(&ActionRef { page: self.page, id: a.id })
+                .get(&ActionRef {
+                    page: self.page,
+                    id: a.id,
+                })
                 .is_some_and(Outcome::is_success);
-            (a.action.common.required && !done).then(|| format!("next page locked: run “{}” first", a.action.card().label))
+            (a.action.common.required && !done)
+                .then(|| format!("next page locked: run “{}” first", a.action.card().label))
         })
     }
 
@@ -191,7 +199,11 @@ impl App {
         let outcomes = self.page_outcomes();
         let st = ViewState {
             outcomes: &outcomes,
-            selected: if self.focus == Focus::Lesson { self.selected } else { None },
+            selected: if self.focus == Focus::Lesson {
+                self.selected
+            } else {
+                None
+            },
             now: Instant::now(),
         };
         self.laid = lesson_view::layout(&self.doc.lesson, width, &st);
@@ -235,13 +247,21 @@ impl App {
                     self.run_action(id);
                 }
             }
-            Some(false) => self.notice = Some("autostart actions skipped: this workshop is not trusted (start with --trust)".into()),
+            Some(false) => {
+                self.notice = Some(
+                    "autostart actions skipped: this workshop is not trusted (start with --trust)"
+                        .into(),
+                )
+            }
             None => self.overlay = Some(Overlay::Trust),
         }
     }
 
     pub fn save(&mut self) {
-        let mut actions: std::collections::BTreeMap<String, std::collections::BTreeMap<usize, Saved>> = Default::default();
+        let mut actions: std::collections::BTreeMap<
+            String,
+            std::collections::BTreeMap<usize, Saved>,
+        > = Default::default();
         for (r, o) in &self.outcomes {
             if let (Some(p), Some(s)) = (self.ws.pages.get(r.page), Saved::from_outcome(o)) {
                 actions.entry(p.name.clone()).or_default().insert(r.id, s);
@@ -249,7 +269,10 @@ impl App {
         }
         self.progress.actions = actions;
         if let Err(e) = self.store.save(&self.progress) {
-            self.notice = Some(format!("cannot save progress in {}: {e}", self.store.dir().display()));
+            self.notice = Some(format!(
+                "cannot save progress in {}: {e}",
+                self.store.dir().display()
+            ));
         }
     }
 
@@ -272,7 +295,13 @@ impl App {
                 .map(|a| a.action.common.pause);
             if let Some(pause) = cascade {
                 if r.id + 1 < self.doc.lesson.actions().len() {
-                    self.cascades.push((Instant::now() + pause, ActionRef { page: r.page, id: r.id + 1 }));
+                    self.cascades.push((
+                        Instant::now() + pause,
+                        ActionRef {
+                            page: r.page,
+                            id: r.id + 1,
+                        },
+                    ));
                 }
             }
         }
@@ -280,10 +309,20 @@ impl App {
 
     /// Run action `id` of the current page.
     pub fn run_action(&mut self, id: usize) {
-        let Some(ab) = self.doc.lesson.actions().into_iter().find(|a| a.id == id).cloned() else {
+        let Some(ab) = self
+            .doc
+            .lesson
+            .actions()
+            .into_iter()
+            .find(|a| a.id == id)
+            .cloned()
+        else {
             return;
         };
-        let r = ActionRef { page: self.page, id };
+        let r = ActionRef {
+            page: self.page,
+            id,
+        };
         let a = &ab.action;
         if let Some(last) = self.last_run.get(&r) {
             match a.common.cooldown {
@@ -292,7 +331,10 @@ impl App {
                     return;
                 }
                 Cooldown::Seconds(s) if last.elapsed() < Duration::from_secs_f64(s) => {
-                    self.notice = Some(format!("wait {:.0}s before running it again", s - last.elapsed().as_secs_f64()));
+                    self.notice = Some(format!(
+                        "wait {:.0}s before running it again",
+                        s - last.elapsed().as_secs_f64()
+                    ));
                     return;
                 }
                 _ => {}
@@ -301,9 +343,15 @@ impl App {
         self.last_run.insert(r, Instant::now());
         let outcome = match &a.kind {
             ActionKind::Terminal(t) => self.run_terminal(r, t),
-            ActionKind::Dashboard(DashboardAction::Create { name, url, focus }) if url.starts_with("terminal:") => {
+            ActionKind::Dashboard(DashboardAction::Create { name, url, focus })
+                if url.starts_with("terminal:") =>
+            {
                 let tname = url.trim_start_matches("terminal:");
-                let tname = if tname.is_empty() { name.as_str() } else { tname };
+                let tname = if tname.is_empty() {
+                    name.as_str()
+                } else {
+                    tname
+                };
                 match self.runtime.terminal(tname) {
                     Ok(id) => {
                         if *focus {
@@ -341,7 +389,11 @@ impl App {
 
     fn run_terminal(&mut self, r: ActionRef, t: &TerminalAction) -> Outcome {
         match t {
-            TerminalAction::Execute { command, session, clear } => {
+            TerminalAction::Execute {
+                command,
+                session,
+                clear,
+            } => {
                 if let Some(id) = self.session_term(session) {
                     self.active_term = id;
                     self.term_scroll.remove(&id);
@@ -349,7 +401,11 @@ impl App {
                 self.runtime.execute(r, session, command, *clear)
             }
             TerminalAction::Interrupt { session } => self.runtime.interrupt(r, session),
-            TerminalAction::Input { text, session, endl } => self.runtime.input(session, text, *endl),
+            TerminalAction::Input {
+                text,
+                session,
+                endl,
+            } => self.runtime.input(session, text, *endl),
             TerminalAction::Clear { session } => self.runtime.clear(session),
             TerminalAction::Select { session } => match self.session_term(session) {
                 Some(id) => {
@@ -367,7 +423,12 @@ impl App {
             Update::Action(r, o) => self.record(r, o),
             Update::Notice(n) => self.notice = Some(n),
             Update::TerminalExited(id) => {
-                let name = self.runtime.terminals.get(id).map(|t| t.name.clone()).unwrap_or_default();
+                let name = self
+                    .runtime
+                    .terminals
+                    .get(id)
+                    .map(|t| t.name.clone())
+                    .unwrap_or_default();
                 self.notice = Some(format!("the shell in terminal {name} exited"));
             }
             Update::TerminalAdded(_) => {}
@@ -377,15 +438,24 @@ impl App {
 
     pub fn next_deadline(&self) -> Option<Instant> {
         let c = self.cascades.iter().map(|(t, _)| *t).min();
-        let running = self.outcomes.values().any(Outcome::is_running).then(|| Instant::now() + Duration::from_secs(1));
-        [c, running, self.runtime.next_deadline()].into_iter().flatten().min()
+        let running = self
+            .outcomes
+            .values()
+            .any(Outcome::is_running)
+            .then(|| Instant::now() + Duration::from_secs(1));
+        [c, running, self.runtime.next_deadline()]
+            .into_iter()
+            .flatten()
+            .min()
     }
 
     pub fn on_timer(&mut self, now: Instant) {
         for u in self.runtime.on_timer(now) {
             self.on_update(u);
         }
-        let (due, keep): (Vec<_>, Vec<_>) = std::mem::take(&mut self.cascades).into_iter().partition(|(t, _)| *t <= now);
+        let (due, keep): (Vec<_>, Vec<_>) = std::mem::take(&mut self.cascades)
+            .into_iter()
+            .partition(|(t, _)| *t <= now);
         self.cascades = keep;
         for (_, r) in due {
             if r.page == self.page {
@@ -441,7 +511,9 @@ impl App {
                 if cards.is_empty() {
                     return;
                 }
-                let pos = self.selected.and_then(|s| cards.iter().position(|c| *c == s));
+                let pos = self
+                    .selected
+                    .and_then(|s| cards.iter().position(|c| *c == s));
                 let next = match pos {
                     Some(p) => (p as isize + d).rem_euclid(cards.len() as isize) as usize,
                     None => 0,
@@ -457,7 +529,13 @@ impl App {
             }
             Intent::ClickLesson(row) => {
                 let line = self.scroll + usize::from(row.saturating_sub(self.areas.lesson_inner.y));
-                if let Some(c) = self.laid.cards.iter().find(|c| line >= c.start && line < c.end).copied() {
+                if let Some(c) = self
+                    .laid
+                    .cards
+                    .iter()
+                    .find(|c| line >= c.start && line < c.end)
+                    .copied()
+                {
                     self.focus = Focus::Lesson;
                     self.selected = Some(c.id);
                     self.changed();
@@ -471,7 +549,9 @@ impl App {
                 if let Some(id) = self.selected {
                     if let Some(a) = self.doc.lesson.actions().iter().find(|a| a.id == id) {
                         let text = match &a.action.kind {
-                            ActionKind::Terminal(TerminalAction::Execute { command, .. }) => command.clone(),
+                            ActionKind::Terminal(TerminalAction::Execute { command, .. }) => {
+                                command.clone()
+                            }
                             ActionKind::Copy { text, .. } => text.clone(),
                             _ => a.action.card().body,
                         };
@@ -524,7 +604,11 @@ impl App {
             Intent::Paste(s) => {
                 if let Focus::Terminal(id) = self.focus {
                     if let Some(t) = self.runtime.terminals.get(id) {
-                        let bracketed = t.parser.lock().map(|p| p.screen().bracketed_paste()).unwrap_or(false);
+                        let bracketed = t
+                            .parser
+                            .lock()
+                            .map(|p| p.screen().bracketed_paste())
+                            .unwrap_or(false);
                         let text = s.replace("\r\n", "\r").replace('\n', "\r");
                         if bracketed {
                             t.write(format!("\x1b[200~{text}\x1b[201~").as_bytes());
@@ -538,9 +622,12 @@ impl App {
             Intent::CloseOverlay => self.overlay = None,
             Intent::OverlayMove(d) => match &mut self.overlay {
                 Some(Overlay::Pages { selected }) => {
-                    *selected = (*selected as isize + d).clamp(0, self.ws.pages.len() as isize - 1) as usize;
+                    *selected = (*selected as isize + d).clamp(0, self.ws.pages.len() as isize - 1)
+                        as usize;
                 }
-                Some(Overlay::SetupLog { scroll }) => *scroll = (*scroll as isize + d).max(0) as usize,
+                Some(Overlay::SetupLog { scroll }) => {
+                    *scroll = (*scroll as isize + d).max(0) as usize
+                }
                 _ => {}
             },
             Intent::OverlayAccept => match self.overlay.take() {
@@ -565,7 +652,9 @@ impl App {
 
     fn scroll_to_selected(&mut self) {
         let Some(id) = self.selected else { return };
-        let Some(c) = self.laid.cards.iter().find(|c| c.id == id) else { return };
+        let Some(c) = self.laid.cards.iter().find(|c| c.id == id) else {
+            return;
+        };
         let h = usize::from(self.areas.lesson_inner.height.max(1));
         if c.start < self.scroll {
             self.scroll = c.start;

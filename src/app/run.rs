@@ -5,10 +5,13 @@ use std::io::{self, Write};
 use std::time::{Duration, Instant};
 
 use crossterm::event::{
-    DisableBracketedPaste, DisableMouseCapture, EnableBracketedPaste, EnableMouseCapture, Event as CtEvent, EventStream,
-    KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseButton, MouseEvent, MouseEventKind,
+    DisableBracketedPaste, DisableMouseCapture, EnableBracketedPaste, EnableMouseCapture,
+    Event as CtEvent, EventStream, KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseButton,
+    MouseEvent, MouseEventKind,
 };
-use crossterm::terminal::{disable_raw_mode, enable_raw_mode, EnterAlternateScreen, LeaveAlternateScreen};
+use crossterm::terminal::{
+    disable_raw_mode, enable_raw_mode, EnterAlternateScreen, LeaveAlternateScreen,
+};
 use crossterm::{cursor, execute};
 use futures::StreamExt;
 use ratatui::backend::CrosstermBackend;
@@ -32,7 +35,13 @@ pub struct Options {
 pub fn restore_terminal() {
     let _ = disable_raw_mode();
     let mut out = io::stdout();
-    let _ = execute!(out, DisableMouseCapture, DisableBracketedPaste, LeaveAlternateScreen, cursor::Show);
+    let _ = execute!(
+        out,
+        DisableMouseCapture,
+        DisableBracketedPaste,
+        LeaveAlternateScreen,
+        cursor::Show
+    );
     let _ = out.flush();
 }
 
@@ -60,15 +69,36 @@ pub fn session_env(ws: &Workshop, store: &Store) -> Vec<(String, String)> {
     let mut env = ws.vars.env();
     let profile = ws.workshop_dir.join("profile");
     if profile.is_file() {
-        env.push(("LECTERN_PROFILE".into(), profile.to_string_lossy().into_owned()));
+        env.push((
+            "LECTERN_PROFILE".into(),
+            profile.to_string_lossy().into_owned(),
+        ));
     }
-    env.push(("HISTFILE".into(), store.dir().join("shell_history").to_string_lossy().into_owned()));
-    env.push(("WORKSHOP_DIR".into(), ws.root.to_string_lossy().into_owned()));
+    env.push((
+        "HISTFILE".into(),
+        store
+            .dir()
+            .join("shell_history")
+            .to_string_lossy()
+            .into_owned(),
+    ));
+    env.push((
+        "WORKSHOP_DIR".into(),
+        ws.root.to_string_lossy().into_owned(),
+    ));
     env
 }
 
 /// Start the runtime for a workshop: shells, then setup scripts.
-pub fn start_runtime(ws: &Workshop, store: &Store, rows: u16, cols: u16) -> io::Result<(Runtime, tokio::sync::mpsc::UnboundedReceiver<crate::runtime::Event>)> {
+pub fn start_runtime(
+    ws: &Workshop,
+    store: &Store,
+    rows: u16,
+    cols: u16,
+) -> io::Result<(
+    Runtime,
+    tokio::sync::mpsc::UnboundedReceiver<crate::runtime::Event>,
+)> {
     let env = session_env(ws, store);
     let spec = ShellSpec {
         shell: crate::runtime::shell::user_shell(),
@@ -83,7 +113,13 @@ pub fn start_runtime(ws: &Workshop, store: &Store, rows: u16, cols: u16) -> io::
         rt.terminal(&i.to_string())?;
     }
     let scripts = setup::scripts(&ws.workshop_dir);
-    rt.setup = setup::start(scripts, ws.exercises_dir(), env, store.dir().join("setup-logs"), rt.sender());
+    rt.setup = setup::start(
+        scripts,
+        ws.exercises_dir(),
+        env,
+        store.dir().join("setup-logs"),
+        rt.sender(),
+    );
     Ok((rt, rx))
 }
 
@@ -110,9 +146,15 @@ async fn run_async(ws: Workshop, opts: Options) -> io::Result<()> {
     install_panic_hook();
     enable_raw_mode()?;
     let _guard = TerminalGuard;
-    execute!(io::stdout(), EnterAlternateScreen, EnableMouseCapture, EnableBracketedPaste)?;
+    // A plain clear: ratatui's `clear()` asks the terminal for the cursor position.
+    execute!(
+        io::stdout(),
+        EnterAlternateScreen,
+        EnableMouseCapture,
+        EnableBracketedPaste,
+        crossterm::terminal::Clear(crossterm::terminal::ClearType::All)
+    )?;
     let mut term = Terminal::new(CrosstermBackend::new(io::stdout()))?;
-    term.clear()?;
 
     let mut sigterm = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
     let mut sighup = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup())?;
@@ -202,14 +244,19 @@ fn prepare(app: &mut App, area: Rect) {
     app.areas.terms = panes.clone();
     let stacked = panes.len() > 1;
     for t in &mut app.runtime.terminals {
-        let pane = panes.iter().find(|(id, _)| *id == t.id).map(|(_, r)| *r).or_else(|| (!stacked).then(|| panes.first().map(|(_, r)| *r)).flatten());
+        let pane = panes
+            .iter()
+            .find(|(id, _)| *id == t.id)
+            .map(|(_, r)| *r)
+            .or_else(|| (!stacked).then(|| panes.first().map(|(_, r)| *r)).flatten());
         if let Some(r) = pane {
             t.resize(r.height.saturating_sub(2), r.width.saturating_sub(2));
         }
         t.dirty.store(false, std::sync::atomic::Ordering::Release);
     }
     if let Some((_, r)) = panes.first() {
-        app.runtime.set_default_size(r.height.saturating_sub(2), r.width.saturating_sub(2));
+        app.runtime
+            .set_default_size(r.height.saturating_sub(2), r.width.saturating_sub(2));
     }
     app.relayout(app.areas.lesson_inner.width);
     let max = app.laid.lines.len().saturating_sub(1);
@@ -228,7 +275,11 @@ fn base64(bytes: &[u8]) -> String {
     const T: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     let mut s = String::with_capacity(bytes.len().div_ceil(3) * 4);
     for chunk in bytes.chunks(3) {
-        let b = [chunk[0], *chunk.get(1).unwrap_or(&0), *chunk.get(2).unwrap_or(&0)];
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
         let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
         for i in 0..4 {
             if i <= chunk.len() {
@@ -257,16 +308,21 @@ fn key_intent(app: &App, k: &KeyEvent, test_panic: bool) -> Option<Intent> {
         return match (o, k.code) {
             (Overlay::Trust, KeyCode::Char('y')) => Some(Intent::Trust(true)),
             (Overlay::Trust, KeyCode::Char('n') | KeyCode::Esc) => Some(Intent::Trust(false)),
-            (Overlay::ConfirmQuit { .. }, KeyCode::Char('y') | KeyCode::Enter) => Some(Intent::OverlayAccept),
-            (Overlay::ConfirmQuit { .. }, KeyCode::Char('n') | KeyCode::Esc) => Some(Intent::CloseOverlay),
+            (Overlay::ConfirmQuit { .. }, KeyCode::Char('y') | KeyCode::Enter) => {
+                Some(Intent::OverlayAccept)
+            }
+            (Overlay::ConfirmQuit { .. }, KeyCode::Char('n') | KeyCode::Esc) => {
+                Some(Intent::CloseOverlay)
+            }
             (Overlay::Pages { .. }, KeyCode::Enter) => Some(Intent::OverlayAccept),
             (_, KeyCode::Up | KeyCode::Char('k')) => Some(Intent::OverlayMove(-1)),
             (_, KeyCode::Down | KeyCode::Char('j')) => Some(Intent::OverlayMove(1)),
             (_, KeyCode::PageUp) => Some(Intent::OverlayMove(-10)),
             (_, KeyCode::PageDown) => Some(Intent::OverlayMove(10)),
-            (Overlay::Help | Overlay::Pages { .. } | Overlay::SetupLog { .. }, KeyCode::Esc | KeyCode::Char('q' | '?' | 'l' | 'L')) => {
-                Some(Intent::CloseOverlay)
-            }
+            (
+                Overlay::Help | Overlay::Pages { .. } | Overlay::SetupLog { .. },
+                KeyCode::Esc | KeyCode::Char('q' | '?' | 'l' | 'L'),
+            ) => Some(Intent::CloseOverlay),
             _ => None,
         };
     }
@@ -285,7 +341,12 @@ fn key_intent(app: &App, k: &KeyEvent, test_panic: bool) -> Option<Intent> {
             .runtime
             .terminals
             .get(id)
-            .and_then(|t| t.parser.lock().ok().map(|p| p.screen().application_cursor()))
+            .and_then(|t| {
+                t.parser
+                    .lock()
+                    .ok()
+                    .map(|p| p.screen().application_cursor())
+            })
             .unwrap_or(false);
         let bytes = ui::keys::encode(k, app_cursor);
         return (!bytes.is_empty()).then_some(Intent::TermBytes(bytes));
@@ -324,7 +385,12 @@ fn contains(r: &Rect, x: u16, y: u16) -> bool {
 
 fn mouse_intent(app: &App, m: &MouseEvent) -> Option<Intent> {
     let (x, y) = (m.column, m.row);
-    let over_term = app.areas.terms.iter().find(|(_, r)| contains(r, x, y)).map(|(id, _)| *id);
+    let over_term = app
+        .areas
+        .terms
+        .iter()
+        .find(|(_, r)| contains(r, x, y))
+        .map(|(id, _)| *id);
     match m.kind {
         MouseEventKind::ScrollUp | MouseEventKind::ScrollDown => {
             let up = m.kind == MouseEventKind::ScrollUp;
@@ -338,7 +404,11 @@ fn mouse_intent(app: &App, m: &MouseEvent) -> Option<Intent> {
                 if alt {
                     // Full-screen programs get arrow keys for the wheel.
                     if let Some(t) = app.runtime.terminals.get(id) {
-                        t.write(if up { b"\x1b[A\x1b[A\x1b[A" } else { b"\x1b[B\x1b[B\x1b[B" });
+                        t.write(if up {
+                            b"\x1b[A\x1b[A\x1b[A"
+                        } else {
+                            b"\x1b[B\x1b[B\x1b[B"
+                        });
                     }
                     return None;
                 }

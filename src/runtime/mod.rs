@@ -41,11 +41,19 @@ pub enum Event {
 /// What happened to an action.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Outcome {
-    Running { since: Instant },
+    Running {
+        since: Instant,
+    },
     /// Typed into a shell without integration: no outcome can be known.
     Sent,
-    Exited { code: i32, took: Duration },
-    Interrupted { how: String, took: Duration },
+    Exited {
+        code: i32,
+        took: Duration,
+    },
+    Interrupted {
+        how: String,
+        took: Duration,
+    },
     Failed(String),
     /// Finished, with a note (copy actions and the like).
     Done(String),
@@ -53,7 +61,10 @@ pub enum Outcome {
 
 impl Outcome {
     pub fn is_success(&self) -> bool {
-        matches!(self, Outcome::Exited { code: 0, .. } | Outcome::Done(_) | Outcome::Sent)
+        matches!(
+            self,
+            Outcome::Exited { code: 0, .. } | Outcome::Done(_) | Outcome::Sent
+        )
     }
 
     pub fn is_running(&self) -> bool {
@@ -149,7 +160,12 @@ impl Runtime {
 
     fn targets(&mut self, session: &Session) -> Result<Vec<TermId>, String> {
         match session {
-            Session::All => Ok(self.terminals.iter().filter(|t| !t.has_exited()).map(|t| t.id).collect()),
+            Session::All => Ok(self
+                .terminals
+                .iter()
+                .filter(|t| !t.has_exited())
+                .map(|t| t.id)
+                .collect()),
             Session::Named(n) => self
                 .terminal(n)
                 .map(|id| vec![id])
@@ -158,7 +174,13 @@ impl Runtime {
     }
 
     /// Type `command` into the session's terminal(s), line by line.
-    pub fn execute(&mut self, action: ActionRef, session: &Session, command: &str, clear: bool) -> Outcome {
+    pub fn execute(
+        &mut self,
+        action: ActionRef,
+        session: &Session,
+        command: &str,
+        clear: bool,
+    ) -> Outcome {
         if command.trim() == "<ctrl+c>" {
             return self.interrupt(action, session);
         }
@@ -265,7 +287,11 @@ impl Runtime {
 
     pub fn next_deadline(&self) -> Option<Instant> {
         let esc = self.escalations.iter().map(|e| e.at);
-        let settle = self.pending.values().flatten().filter_map(|p| p.settle.map(|(at, _)| at + SETTLE));
+        let settle = self
+            .pending
+            .values()
+            .flatten()
+            .filter_map(|p| p.settle.map(|(at, _)| at + SETTLE));
         esc.chain(settle).min()
     }
 
@@ -275,7 +301,10 @@ impl Runtime {
         match ev {
             Event::Mark(id, Mark::CommandStart) => {
                 if let Some(q) = self.pending.get_mut(id) {
-                    if let Some(p) = q.iter_mut().find(|p| p.started.is_none() || p.settle.is_some()) {
+                    if let Some(p) = q
+                        .iter_mut()
+                        .find(|p| p.started.is_none() || p.settle.is_some())
+                    {
                         p.settle = None;
                         p.started.get_or_insert_with(Instant::now);
                     }
@@ -296,7 +325,10 @@ impl Runtime {
             Event::Exited(id) => {
                 if let Some(q) = self.pending.remove(id) {
                     for p in q {
-                        out.push(Update::Action(p.action, Outcome::Failed("the terminal's shell exited".into())));
+                        out.push(Update::Action(
+                            p.action,
+                            Outcome::Failed("the terminal's shell exited".into()),
+                        ));
                     }
                 }
                 out.push(Update::TerminalExited(*id));
@@ -311,7 +343,10 @@ impl Runtime {
     pub fn on_timer(&mut self, now: Instant) -> Vec<Update> {
         let mut out = Vec::new();
         for q in self.pending.values_mut() {
-            while let Some(pos) = q.iter().position(|p| p.settle.is_some_and(|(at, _)| now >= at + SETTLE)) {
+            while let Some(pos) = q
+                .iter()
+                .position(|p| p.settle.is_some_and(|(at, _)| now >= at + SETTLE))
+            {
                 if let Some(p) = q.remove(pos) {
                     let code = p.settle.map_or(0, |(_, c)| c);
                     out.push(Update::Action(p.action, finish(&p, code)));
@@ -319,13 +354,19 @@ impl Runtime {
             }
         }
         let due: Vec<Escalation> = {
-            let (due, keep): (Vec<_>, Vec<_>) = std::mem::take(&mut self.escalations).into_iter().partition(|e| now >= e.at);
+            let (due, keep): (Vec<_>, Vec<_>) = std::mem::take(&mut self.escalations)
+                .into_iter()
+                .partition(|e| now >= e.at);
             self.escalations = keep;
             due
         };
         for e in due {
-            let Some(t) = self.terminals.get(e.term) else { continue };
-            let Some(pgrp) = t.foreground_job() else { continue };
+            let Some(t) = self.terminals.get(e.term) else {
+                continue;
+            };
+            let Some(pgrp) = t.foreground_job() else {
+                continue;
+            };
             let (sig, how) = match e.stage {
                 0 => (libc::SIGINT, "SIGINT to the job"),
                 1 => (libc::SIGTERM, "SIGTERM"),
@@ -338,7 +379,10 @@ impl Runtime {
             for p in self.pending.entry(e.term).or_default().iter_mut() {
                 p.interrupted = Some(how.into());
             }
-            out.push(Update::Notice(format!("terminal {}: the job ignored Ctrl-C; sent {how}", t.name)));
+            out.push(Update::Notice(format!(
+                "terminal {}: the job ignored Ctrl-C; sent {how}",
+                t.name
+            )));
             if e.stage < 2 {
                 self.escalations.push(Escalation {
                     term: e.term,
@@ -377,7 +421,10 @@ impl Drop for Runtime {
 fn finish(p: &Pending, code: i32) -> Outcome {
     let took = p.started.unwrap_or(p.sent).elapsed();
     match &p.interrupted {
-        Some(how) if code != 0 => Outcome::Interrupted { how: how.clone(), took },
+        Some(how) if code != 0 => Outcome::Interrupted {
+            how: how.clone(),
+            took,
+        },
         _ => Outcome::Exited { code, took },
     }
 }

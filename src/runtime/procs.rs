@@ -36,7 +36,11 @@ pub fn session_members(sid: i32) -> Vec<i32> {
 pub fn stat_field(pid: i32, field: usize) -> Option<i32> {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
     let after = &stat[stat.rfind(')')? + 1..];
-    after.split_whitespace().nth(field.checked_sub(3)?)?.parse().ok()
+    after
+        .split_whitespace()
+        .nth(field.checked_sub(3)?)?
+        .parse()
+        .ok()
 }
 
 pub fn signal(pid: i32, sig: i32) {
@@ -49,7 +53,9 @@ pub fn signal(pid: i32, sig: i32) {
 pub fn alive(pid: i32) -> bool {
     // A zombie still has a /proc entry but is gone for our purposes.
     match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
-        Ok(s) => !s[s.rfind(')').map_or(0, |i| i + 1)..].trim_start().starts_with('Z'),
+        Ok(s) => !s[s.rfind(')').map_or(0, |i| i + 1)..]
+            .trim_start()
+            .starts_with('Z'),
         Err(_) => false,
     }
 }
@@ -65,7 +71,10 @@ pub fn kill_session(sid: i32, grace: Duration) {
     }
     let deadline = Instant::now() + grace;
     loop {
-        let left: Vec<i32> = session_members(sid).into_iter().filter(|p| alive(*p)).collect();
+        let left: Vec<i32> = session_members(sid)
+            .into_iter()
+            .filter(|p| alive(*p))
+            .collect();
         if left.is_empty() {
             return;
         }

@@ -55,7 +55,9 @@ impl SetupState {
     }
 
     pub fn failed(&self) -> impl Iterator<Item = &Script> {
-        self.scripts.iter().filter(|s| matches!(s.state, ScriptState::Failed(_)))
+        self.scripts
+            .iter()
+            .filter(|s| matches!(s.state, ScriptState::Failed(_)))
     }
 
     /// One line for the status bar, while something is going on or went wrong.
@@ -63,12 +65,25 @@ impl SetupState {
         if self.scripts.is_empty() {
             return None;
         }
-        if let Some((i, s)) = self.scripts.iter().enumerate().find(|(_, s)| s.state == ScriptState::Running) {
-            return Some(format!("setup {}/{}: {}…", i + 1, self.scripts.len(), s.name));
+        if let Some((i, s)) = self
+            .scripts
+            .iter()
+            .enumerate()
+            .find(|(_, s)| s.state == ScriptState::Running)
+        {
+            return Some(format!(
+                "setup {}/{}: {}…",
+                i + 1,
+                self.scripts.len(),
+                s.name
+            ));
         }
         let failed: Vec<&str> = self.failed().map(|s| s.name.as_str()).collect();
         if !failed.is_empty() {
-            return Some(format!("setup failed: {} (L shows the log)", failed.join(", ")));
+            return Some(format!(
+                "setup failed: {} (L shows the log)",
+                failed.join(", ")
+            ));
         }
         None
     }
@@ -81,7 +96,12 @@ impl SetupState {
 /// The setup scripts of a workshop, in name order.
 pub fn scripts(workshop_dir: &Path) -> Vec<PathBuf> {
     let mut v: Vec<PathBuf> = std::fs::read_dir(workshop_dir.join("setup.d"))
-        .map(|d| d.flatten().map(|e| e.path()).filter(|p| p.extension().is_some_and(|e| e == "sh")).collect())
+        .map(|d| {
+            d.flatten()
+                .map(|e| e.path())
+                .filter(|p| p.extension().is_some_and(|e| e == "sh"))
+                .collect()
+        })
         .unwrap_or_default();
     v.sort();
     v
@@ -99,7 +119,10 @@ pub fn start(
     let scripts: Vec<Script> = paths
         .iter()
         .map(|p| {
-            let name = p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            let name = p
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
             Script {
                 log: log_dir.join(format!("{name}.log")),
                 name,
@@ -116,19 +139,24 @@ pub fn start(
     if scripts.is_empty() {
         return state;
     }
-    let _ = std::thread::Builder::new().name("setup".into()).spawn(move || {
-        for (index, s) in scripts.iter().enumerate() {
-            if stop.load(Ordering::Acquire) {
-                break;
+    let _ = std::thread::Builder::new()
+        .name("setup".into())
+        .spawn(move || {
+            for (index, s) in scripts.iter().enumerate() {
+                if stop.load(Ordering::Acquire) {
+                    break;
+                }
+                let _ = tx.send(Event::Setup(Progress {
+                    index,
+                    state: ScriptState::Running,
+                }));
+                let result = run_one(s, &cwd, &env, &stop);
+                let _ = tx.send(Event::Setup(Progress {
+                    index,
+                    state: result,
+                }));
             }
-            let _ = tx.send(Event::Setup(Progress {
-                index,
-                state: ScriptState::Running,
-            }));
-            let result = run_one(s, &cwd, &env, &stop);
-            let _ = tx.send(Event::Setup(Progress { index, state: result }));
-        }
-    });
+        });
     state
 }
 

@@ -52,29 +52,48 @@ add-zsh-hook preexec __lectern_preexec
 PS1="$PS1%{"$'\033]133;B\007'"%}"
 "#;
 
-/// Write the rc files under `dir` and return the argv and extra env for `shell`.
-pub fn prepare(shell: &Path, dir: &Path) -> std::io::Result<(Vec<String>, Vec<(String, String)>)> {
+/// How to start a shell: its argv and extra environment.
+pub struct Launch {
+    pub argv: Vec<String>,
+    pub env: Vec<(String, String)>,
+}
+
+/// Write the rc files under `dir` and say how to start `shell` with them.
+pub fn prepare(shell: &Path, dir: &Path) -> std::io::Result<Launch> {
     std::fs::create_dir_all(dir)?;
     let sh = shell.to_string_lossy().into_owned();
     match kind_of(shell) {
         ShellKind::Bash => {
             let rc = dir.join("bashrc");
             std::fs::write(&rc, BASH_RC)?;
-            Ok((vec![sh, "--rcfile".into(), rc.to_string_lossy().into_owned(), "-i".into()], vec![]))
+            Ok(Launch {
+                argv: vec![
+                    sh,
+                    "--rcfile".into(),
+                    rc.to_string_lossy().into_owned(),
+                    "-i".into(),
+                ],
+                env: vec![],
+            })
         }
         ShellKind::Zsh => {
             let zdot = dir.join("zsh");
             std::fs::create_dir_all(&zdot)?;
             std::fs::write(zdot.join(".zshrc"), ZSH_RC)?;
-            let user = std::env::var("ZDOTDIR").or_else(|_| std::env::var("HOME")).unwrap_or_default();
-            Ok((
-                vec![sh, "-i".into()],
-                vec![
+            let user = std::env::var("ZDOTDIR")
+                .or_else(|_| std::env::var("HOME"))
+                .unwrap_or_default();
+            Ok(Launch {
+                argv: vec![sh, "-i".into()],
+                env: vec![
                     ("ZDOTDIR".into(), zdot.to_string_lossy().into_owned()),
                     ("LECTERN_USER_ZDOTDIR".into(), user),
                 ],
-            ))
+            })
         }
-        ShellKind::Other => Ok((vec![sh], vec![])),
+        ShellKind::Other => Ok(Launch {
+            argv: vec![sh],
+            env: vec![],
+        }),
     }
 }

@@ -65,7 +65,8 @@ impl vt100::Callbacks for Hooks {
             // DSR: cursor position report.
             (None, 'n', 6) => {
                 let (row, col) = screen.cursor_position();
-                self.replies.extend(format!("\x1b[{};{}R", row + 1, col + 1).as_bytes());
+                self.replies
+                    .extend(format!("\x1b[{};{}R", row + 1, col + 1).as_bytes());
             }
             // DSR: status report, "OK".
             (None, 'n', 5) => self.replies.extend(b"\x1b[0n"),
@@ -128,7 +129,10 @@ impl Terminal {
             pixel_height: 0,
         };
         let pair = pty.openpty(size).map_err(io_err)?;
-        let (argv, extra_env) = shell::prepare(&spec.shell, &spec.rc_dir)?;
+        let shell::Launch {
+            argv,
+            env: extra_env,
+        } = shell::prepare(&spec.shell, &spec.rc_dir)?;
         let mut cmd = CommandBuilder::new(&argv[0]);
         cmd.args(&argv[1..]);
         cmd.cwd(&spec.cwd);
@@ -175,7 +179,10 @@ impl Terminal {
                             let Ok(mut p) = parser.lock() else { break };
                             p.process(&buf[..n]);
                             let hooks = p.callbacks_mut();
-                            (std::mem::take(&mut hooks.replies), std::mem::take(&mut hooks.marks))
+                            (
+                                std::mem::take(&mut hooks.replies),
+                                std::mem::take(&mut hooks.marks),
+                            )
                         };
                         if !replies.is_empty() {
                             if let Ok(mut w) = writer.lock() {
@@ -254,7 +261,9 @@ impl Terminal {
         if self.exited.load(Ordering::Acquire) {
             return None;
         }
-        self.master.process_group_leader().filter(|pg| *pg != self.pid && *pg > 0)
+        self.master
+            .process_group_leader()
+            .filter(|pg| *pg != self.pid && *pg > 0)
     }
 
     pub fn has_exited(&self) -> bool {

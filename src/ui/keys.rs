@@ -65,7 +65,12 @@ pub fn encode(key: &KeyEvent, application_cursor: bool) -> Vec<u8> {
         _ => Vec::new(),
     };
     // Alt as a meta prefix, for keys that carry no modifier parameter.
-    if alt && matches!(key.code, KeyCode::Char(_) | KeyCode::Enter | KeyCode::Backspace | KeyCode::Esc) {
+    if alt
+        && matches!(
+            key.code,
+            KeyCode::Char(_) | KeyCode::Enter | KeyCode::Backspace | KeyCode::Esc
+        )
+    {
         out.insert(0, 0x1b);
     }
     out
@@ -81,14 +86,38 @@ mod tests {
 
     #[test]
     fn control_and_special_keys() {
-        assert_eq!(encode(&k(KeyCode::Char('c'), KeyModifiers::CONTROL), false), vec![3]);
-        assert_eq!(encode(&k(KeyCode::Char('d'), KeyModifiers::CONTROL), false), vec![4]);
-        assert_eq!(encode(&k(KeyCode::Up, KeyModifiers::NONE), false), b"\x1b[A");
+        assert_eq!(
+            encode(&k(KeyCode::Char('c'), KeyModifiers::CONTROL), false),
+            vec![3]
+        );
+        assert_eq!(
+            encode(&k(KeyCode::Char('d'), KeyModifiers::CONTROL), false),
+            vec![4]
+        );
+        assert_eq!(
+            encode(&k(KeyCode::Up, KeyModifiers::NONE), false),
+            b"\x1b[A"
+        );
         assert_eq!(encode(&k(KeyCode::Up, KeyModifiers::NONE), true), b"\x1bOA");
-        assert_eq!(encode(&k(KeyCode::Right, KeyModifiers::CONTROL), true), b"\x1b[1;5C");
-        assert_eq!(encode(&k(KeyCode::F(5), KeyModifiers::NONE), false), b"\x1b[15~");
-        assert_eq!(encode(&k(KeyCode::F(1), KeyModifiers::NONE), false), b"\x1bOP");
-        assert_eq!(encode(&k(KeyCode::Char('x'), KeyModifiers::ALT), false), b"\x1bx");
-        assert_eq!(encode(&k(KeyCode::Char('é'), KeyModifiers::NONE), false), "é".as_bytes());
+        assert_eq!(
+            encode(&k(KeyCode::Right, KeyModifiers::CONTROL), true),
+            b"\x1b[1;5C"
+        );
+        assert_eq!(
+            encode(&k(KeyCode::F(5), KeyModifiers::NONE), false),
+            b"\x1b[15~"
+        );
+        assert_eq!(
+            encode(&k(KeyCode::F(1), KeyModifiers::NONE), false),
+            b"\x1bOP"
+        );
+        assert_eq!(
+            encode(&k(KeyCode::Char('x'), KeyModifiers::ALT), false),
+            b"\x1bx"
+        );
+        assert_eq!(
+            encode(&k(KeyCode::Char('é'), KeyModifiers::NONE), false),
+            "é".as_bytes()
+        );
     }
 }

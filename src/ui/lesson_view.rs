@@ -49,7 +49,10 @@ pub fn layout(lesson: &Lesson, width: u16, st: &ViewState) -> Laid {
 
 fn push(laid: &mut Laid, prefix: &str, mut line: Line<'static>) {
     if !prefix.is_empty() {
-        line.spans.insert(0, Span::styled(prefix.to_string(), Style::default().fg(DIM)));
+        line.spans.insert(
+            0,
+            Span::styled(prefix.to_string(), Style::default().fg(DIM)),
+        );
     }
     laid.lines.push(line);
 }
@@ -95,7 +98,10 @@ fn flatten(inl: &[Inline], style: Style, out: &mut Vec<(String, Style)>) {
             }
             Inline::Image { url, alt } => {
                 let alt = if alt.is_empty() { "image" } else { alt };
-                out.push((format!("[image: {} — {}]", clean_line(alt), clean_line(url)), style.fg(Color::Magenta)));
+                out.push((
+                    format!("[image: {} — {}]", clean_line(alt), clean_line(url)),
+                    style.fg(Color::Magenta),
+                ));
             }
             Inline::FootnoteRef(l) => out.push((format!("[^{l}]"), style.fg(DIM))),
             Inline::Html(h) => {
@@ -179,7 +185,11 @@ fn block(b: &Block, width: usize, st: &ViewState, laid: &mut Laid, prefix: &str)
             }
             if *level <= 2 {
                 let ch = if *level == 1 { "═" } else { "─" };
-                push(laid, prefix, Line::styled(ch.repeat(w.min(avail)), Style::default().fg(HEADING)));
+                push(
+                    laid,
+                    prefix,
+                    Line::styled(ch.repeat(w.min(avail)), Style::default().fg(HEADING)),
+                );
             }
         }
         BlockKind::Paragraph(inl) => {
@@ -212,14 +222,24 @@ fn block(b: &Block, width: usize, st: &ViewState, laid: &mut Laid, prefix: &str)
             }
         }
         BlockKind::Quote(inner) => blocks(inner, width, st, laid, &format!("{prefix}│ ")),
-        BlockKind::Callout { kind, blocks: inner } => {
+        BlockKind::Callout {
+            kind,
+            blocks: inner,
+        } => {
             let color = match kind {
                 CalloutKind::Note | CalloutKind::Tip => Color::Blue,
                 CalloutKind::Important => Color::Magenta,
                 CalloutKind::Warning => Color::Yellow,
                 CalloutKind::Danger => Color::Red,
             };
-            push(laid, prefix, Line::styled(format!("┃ {}", kind.label()), Style::default().fg(color).add_modifier(Modifier::BOLD)));
+            push(
+                laid,
+                prefix,
+                Line::styled(
+                    format!("┃ {}", kind.label()),
+                    Style::default().fg(color).add_modifier(Modifier::BOLD),
+                ),
+            );
             let before = laid.lines.len();
             blocks(inner, width, st, laid, &format!("{prefix}┃ "));
             for l in &mut laid.lines[before..] {
@@ -231,35 +251,67 @@ fn block(b: &Block, width: usize, st: &ViewState, laid: &mut Laid, prefix: &str)
         BlockKind::Code { lang, text } => {
             let style = Style::default().fg(Color::Gray);
             if !lang.is_empty() {
-                push(laid, prefix, Line::styled(format!("╭─ {}", clean_line(lang)), Style::default().fg(DIM)));
+                push(
+                    laid,
+                    prefix,
+                    Line::styled(format!("╭─ {}", clean_line(lang)), Style::default().fg(DIM)),
+                );
             }
             for l in text.trim_end_matches('\n').lines() {
                 let l = crate::sanitize::clean(l).replace('\t', "    ");
-                push(laid, prefix, Line::from(vec![Span::styled("│ ", Style::default().fg(DIM)), Span::styled(l, style)]));
+                push(
+                    laid,
+                    prefix,
+                    Line::from(vec![
+                        Span::styled("│ ", Style::default().fg(DIM)),
+                        Span::styled(l, style),
+                    ]),
+                );
             }
         }
         BlockKind::Table { .. } | BlockKind::FootnoteDef { .. } => {
-            let lesson = Lesson { blocks: vec![b.clone()] };
+            let lesson = Lesson {
+                blocks: vec![b.clone()],
+            };
             let text = crate::text_render::render(&lesson, avail);
             for l in text.trim_end().lines() {
                 push(laid, prefix, Line::raw(l.to_string()));
             }
         }
-        BlockKind::Rule => push(laid, prefix, Line::styled("─".repeat(avail), Style::default().fg(DIM))),
+        BlockKind::Rule => push(
+            laid,
+            prefix,
+            Line::styled("─".repeat(avail), Style::default().fg(DIM)),
+        ),
         BlockKind::Html(h) => {
             let t = h.trim();
             if !(t.starts_with("<!--") && t.ends_with("-->")) {
                 for l in t.lines() {
-                    push(laid, prefix, Line::styled(clean_line(l), Style::default().fg(DIM)));
+                    push(
+                        laid,
+                        prefix,
+                        Line::styled(clean_line(l), Style::default().fg(DIM)),
+                    );
                 }
             }
         }
         BlockKind::Action(ab) => card(ab.id, &ab.action, avail, st, laid, prefix),
         BlockKind::BrokenAction { name, body, reason } => {
             let red = Style::default().fg(Color::Red);
-            push(laid, prefix, Line::styled(format!("✗ {} — {}", clean_line(name), clean_line(reason)), red));
+            push(
+                laid,
+                prefix,
+                Line::styled(
+                    format!("✗ {} — {}", clean_line(name), clean_line(reason)),
+                    red,
+                ),
+            );
             for l in body.trim_end().lines() {
-                push(laid, prefix, Line::styled(format!("│ {}", clean_line(l)), Style::default().fg(DIM)));
+                push(
+                    laid,
+                    prefix,
+                    Line::styled(format!("│ {}", clean_line(l)), Style::default().fg(DIM)),
+                );
             }
         }
     }
@@ -269,11 +321,21 @@ fn block(b: &Block, width: usize, st: &ViewState, laid: &mut Laid, prefix: &str)
 pub fn state_text(o: Option<&Outcome>, now: Instant) -> (String, Color) {
     match o {
         None => ("not run".into(), DIM),
-        Some(Outcome::Running { since }) => (format!("running {}", secs(now.saturating_duration_since(*since))), Color::Yellow),
+        Some(Outcome::Running { since }) => (
+            format!("running {}", secs(now.saturating_duration_since(*since))),
+            Color::Yellow,
+        ),
         Some(Outcome::Sent) => ("sent".into(), Color::Green),
-        Some(Outcome::Exited { code: 0, took }) => (format!("✓ exit 0 ({})", secs(*took)), Color::Green),
-        Some(Outcome::Exited { code, took }) => (format!("✗ exit {code} ({})", secs(*took)), Color::Red),
-        Some(Outcome::Interrupted { how, took }) => (format!("■ interrupted by {how} ({})", secs(*took)), Color::Magenta),
+        Some(Outcome::Exited { code: 0, took }) => {
+            (format!("✓ exit 0 ({})", secs(*took)), Color::Green)
+        }
+        Some(Outcome::Exited { code, took }) => {
+            (format!("✗ exit {code} ({})", secs(*took)), Color::Red)
+        }
+        Some(Outcome::Interrupted { how, took }) => (
+            format!("■ interrupted by {how} ({})", secs(*took)),
+            Color::Magenta,
+        ),
         Some(Outcome::Failed(r)) => (format!("✗ {}", clean_line(r)), Color::Red),
         Some(Outcome::Done(n)) => (format!("✓ {}", clean_line(n)), Color::Green),
     }
@@ -290,11 +352,20 @@ pub fn secs(d: std::time::Duration) -> String {
     }
 }
 
-fn card(id: usize, action: &crate::action::Action, width: usize, st: &ViewState, laid: &mut Laid, prefix: &str) {
+fn card(
+    id: usize,
+    action: &crate::action::Action,
+    width: usize,
+    st: &ViewState,
+    laid: &mut Laid,
+    prefix: &str,
+) {
     let c = action.card();
     let selected = st.selected == Some(id);
     let border = if selected {
-        Style::default().fg(Color::LightYellow).add_modifier(Modifier::BOLD)
+        Style::default()
+            .fg(Color::LightYellow)
+            .add_modifier(Modifier::BOLD)
     } else {
         Style::default().fg(Color::Blue)
     };
@@ -315,7 +386,11 @@ fn card(id: usize, action: &crate::action::Action, width: usize, st: &ViewState,
             Span::styled("╮", border),
         ]),
     );
-    let body_style = Style::default().add_modifier(if selected { Modifier::BOLD } else { Modifier::empty() });
+    let body_style = Style::default().add_modifier(if selected {
+        Modifier::BOLD
+    } else {
+        Modifier::empty()
+    });
     for raw in c.body.lines() {
         let text = crate::sanitize::clean(raw).replace('\t', "    ");
         let mut rest = text.as_str();
@@ -348,7 +423,11 @@ fn card(id: usize, action: &crate::action::Action, width: usize, st: &ViewState,
             rest = tail;
         }
     }
-    push(laid, prefix, Line::styled(format!("╰{}╯", "─".repeat(width.saturating_sub(2))), border));
+    push(
+        laid,
+        prefix,
+        Line::styled(format!("╰{}╯", "─".repeat(width.saturating_sub(2))), border),
+    );
     laid.cards.push(CardPos {
         id,
         start,

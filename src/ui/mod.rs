@@ -73,9 +73,16 @@ pub fn term_areas(area: Rect, ids: &[usize], active: usize) -> (Rect, Vec<(usize
     if ids.len() > 1 && usize::from(body.height) / ids.len() >= 8 {
         let parts = Layout::default()
             .direction(Direction::Vertical)
-            .constraints(ids.iter().map(|_| Constraint::Ratio(1, ids.len() as u32)).collect::<Vec<_>>())
+            .constraints(
+                ids.iter()
+                    .map(|_| Constraint::Ratio(1, ids.len() as u32))
+                    .collect::<Vec<_>>(),
+            )
             .split(body);
-        (tabs, ids.iter().copied().zip(parts.iter().copied()).collect())
+        (
+            tabs,
+            ids.iter().copied().zip(parts.iter().copied()).collect(),
+        )
     } else {
         (tabs, vec![(active, body)])
     }
@@ -97,11 +104,29 @@ fn draw_lesson(f: &mut Frame, app: &App, areas: &Areas) {
     let title = format!(" {} ", clean_line(&page.title));
     let block = Block::default()
         .borders(Borders::ALL)
-        .border_type(if focused { BorderType::Thick } else { BorderType::Rounded })
-        .border_style(Style::default().fg(if focused { Color::Cyan } else { Color::DarkGray }))
-        .title(Span::styled(title, Style::default().add_modifier(Modifier::BOLD)));
+        .border_type(if focused {
+            BorderType::Thick
+        } else {
+            BorderType::Rounded
+        })
+        .border_style(Style::default().fg(if focused {
+            Color::Cyan
+        } else {
+            Color::DarkGray
+        }))
+        .title(Span::styled(
+            title,
+            Style::default().add_modifier(Modifier::BOLD),
+        ));
     let h = usize::from(areas.lesson_inner.height);
-    let lines: Vec<Line> = app.laid.lines.iter().skip(app.scroll).take(h).cloned().collect();
+    let lines: Vec<Line> = app
+        .laid
+        .lines
+        .iter()
+        .skip(app.scroll)
+        .take(h)
+        .cloned()
+        .collect();
     f.render_widget(Paragraph::new(lines).block(block), areas.lesson);
     // Scroll position and the page's way on.
     if app.laid.lines.len() > h && areas.lesson.width > 20 {
@@ -113,7 +138,10 @@ fn draw_lesson(f: &mut Frame, app: &App, areas: &Areas) {
             width: txt.len() as u16,
             height: 1,
         };
-        f.render_widget(Paragraph::new(txt).style(Style::default().fg(Color::DarkGray)), r);
+        f.render_widget(
+            Paragraph::new(txt).style(Style::default().fg(Color::DarkGray)),
+            r,
+        );
     }
 }
 
@@ -127,13 +155,18 @@ fn draw_terminals(f: &mut Frame, app: &App, areas: &Areas) {
             } else {
                 Style::default().fg(Color::Gray)
             };
-            spans.push(Span::styled(format!(" Terminal {} ", clean_line(&t.name)), style));
+            spans.push(Span::styled(
+                format!(" Terminal {} ", clean_line(&t.name)),
+                style,
+            ));
             spans.push(Span::raw(" "));
         }
         f.render_widget(Paragraph::new(Line::from(spans)), areas.tabs);
     }
     for (id, area) in &areas.terms {
-        let Some(t) = app.runtime.terminals.get(*id) else { continue };
+        let Some(t) = app.runtime.terminals.get(*id) else {
+            continue;
+        };
         let focused = app.focus == Focus::Terminal(*id);
         let scrolled = app.term_scroll.get(id).copied().unwrap_or(0);
         let mut title = format!(" Terminal {} ", clean_line(&t.name));
@@ -145,10 +178,20 @@ fn draw_terminals(f: &mut Frame, app: &App, areas: &Areas) {
         }
         let block = Block::default()
             .borders(Borders::ALL)
-            .border_type(if focused { BorderType::Thick } else { BorderType::Rounded })
-            .border_style(Style::default().fg(if focused { Color::Green } else { Color::DarkGray }))
+            .border_type(if focused {
+                BorderType::Thick
+            } else {
+                BorderType::Rounded
+            })
+            .border_style(Style::default().fg(if focused {
+                Color::Green
+            } else {
+                Color::DarkGray
+            }))
             .title(title);
-        let Ok(parser) = t.parser.lock() else { continue };
+        let Ok(parser) = t.parser.lock() else {
+            continue;
+        };
         let mut widget = PseudoTerminal::new(parser.screen()).block(block);
         if !focused {
             let mut c = tui_term::widget::Cursor::default();
@@ -162,7 +205,13 @@ fn draw_terminals(f: &mut Frame, app: &App, areas: &Areas) {
 fn draw_status(f: &mut Frame, app: &App, area: Rect) {
     let focus = match app.focus {
         Focus::Lesson => "lesson".to_string(),
-        Focus::Terminal(id) => format!("terminal {}", app.runtime.terminals.get(id).map_or("?", |t| t.name.as_str())),
+        Focus::Terminal(id) => format!(
+            "terminal {}",
+            app.runtime
+                .terminals
+                .get(id)
+                .map_or("?", |t| t.name.as_str())
+        ),
     };
     let page = &app.ws.pages[app.page.min(app.ws.pages.len().saturating_sub(1))];
     let next = page.exit_sign.clone().unwrap_or_else(|| "Continue".into());
@@ -183,10 +232,19 @@ fn draw_status(f: &mut Frame, app: &App, area: Rect) {
         clean_line(&page.title),
         focus
     );
-    let mut spans = vec![Span::styled(left, Style::default().fg(Color::Black).bg(Color::Cyan))];
+    let mut spans = vec![Span::styled(
+        left,
+        Style::default().fg(Color::Black).bg(Color::Cyan),
+    )];
     match message {
-        Some(m) => spans.push(Span::styled(format!(" {} ", clean_line(&m)), Style::default().fg(Color::Yellow))),
-        None => spans.push(Span::styled(format!(" {hint}"), Style::default().fg(Color::Gray))),
+        Some(m) => spans.push(Span::styled(
+            format!(" {} ", clean_line(&m)),
+            Style::default().fg(Color::Yellow),
+        )),
+        None => spans.push(Span::styled(
+            format!(" {hint}"),
+            Style::default().fg(Color::Gray),
+        )),
     }
     f.render_widget(Paragraph::new(Line::from(spans)), area);
 }
@@ -210,7 +268,12 @@ fn draw_overlay(f: &mut Frame, app: &App, o: &Overlay) {
                 .iter()
                 .map(|(k, d)| {
                     if d.is_empty() {
-                        Line::styled(k.to_string(), Style::default().fg(Color::Cyan).add_modifier(Modifier::BOLD))
+                        Line::styled(
+                            k.to_string(),
+                            Style::default()
+                                .fg(Color::Cyan)
+                                .add_modifier(Modifier::BOLD),
+                        )
                     } else {
                         Line::from(vec![
                             Span::styled(format!("  {k:<24}"), Style::default().fg(Color::Yellow)),
@@ -235,7 +298,10 @@ fn draw_overlay(f: &mut Frame, app: &App, o: &Overlay) {
                     } else {
                         Style::default()
                     };
-                    Line::styled(format!(" {mark} {:>2}. {}", i + 1, clean_line(&p.title)), style)
+                    Line::styled(
+                        format!(" {mark} {:>2}. {}", i + 1, clean_line(&p.title)),
+                        style,
+                    )
                 })
                 .collect::<Vec<_>>();
             let h = lines.len() as u16 + 2;
@@ -244,10 +310,16 @@ fn draw_overlay(f: &mut Frame, app: &App, o: &Overlay) {
         Overlay::ConfirmQuit { busy } => (
             " Quit? ",
             vec![
-                Line::raw(format!("Commands are still running in terminal {}.", busy.join(", "))),
+                Line::raw(format!(
+                    "Commands are still running in terminal {}.",
+                    busy.join(", ")
+                )),
                 Line::raw("Quitting stops them and everything they started."),
                 Line::raw(""),
-                Line::styled("y / Enter: quit      n / Esc: stay", Style::default().fg(Color::Yellow)),
+                Line::styled(
+                    "y / Enter: quit      n / Esc: stay",
+                    Style::default().fg(Color::Yellow),
+                ),
             ],
             60,
             6,
@@ -255,11 +327,17 @@ fn draw_overlay(f: &mut Frame, app: &App, o: &Overlay) {
         Overlay::Trust => (
             " Run actions automatically? ",
             vec![
-                Line::raw(format!("“{}” has actions that run by themselves when a page opens.", clean_line(&app.ws.title))),
+                Line::raw(format!(
+                    "“{}” has actions that run by themselves when a page opens.",
+                    clean_line(&app.ws.title)
+                )),
                 Line::raw("They type commands into your terminals. Allow that for this workshop?"),
                 Line::raw("(You can always run each action yourself with Enter.)"),
                 Line::raw(""),
-                Line::styled("y: trust this workshop      n: not now", Style::default().fg(Color::Yellow)),
+                Line::styled(
+                    "y: trust this workshop      n: not now",
+                    Style::default().fg(Color::Yellow),
+                ),
             ],
             76,
             7,
@@ -280,7 +358,12 @@ fn draw_overlay(f: &mut Frame, app: &App, o: &Overlay) {
                 lines.push(Line::raw("This workshop has no setup scripts."));
             }
             let lines = lines.into_iter().skip(*scroll).collect();
-            (" Setup logs (↑↓ scroll, Esc closes) ", lines, area.width.saturating_sub(4), area.height.saturating_sub(4))
+            (
+                " Setup logs (↑↓ scroll, Esc closes) ",
+                lines,
+                area.width.saturating_sub(4),
+                area.height.saturating_sub(4),
+            )
         }
     };
     let r = centered(area, w, h);
@@ -290,5 +373,10 @@ fn draw_overlay(f: &mut Frame, app: &App, o: &Overlay) {
         .border_type(BorderType::Double)
         .border_style(Style::default().fg(Color::Yellow))
         .title(title);
-    f.render_widget(Paragraph::new(lines).block(block).wrap(Wrap { trim: false }), r);
+    f.render_widget(
+        Paragraph::new(lines)
+            .block(block)
+            .wrap(Wrap { trim: false }),
+        r,
+    );
 }

@@ -1,0 +1,364 @@
+//! End to end: the real `lectern` binary in a PTY, keys in, the screen read
+//! back through a vt100 parser. Every wait has a deadline; none is an assertion.
+
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use portable_pty::{native_pty_system, Child, CommandBuilder, MasterPty, PtySize};
+use tui_term::vt100;
+
+const DEADLINE: Duration = Duration::from_secs(20);
+
+struct Lectern {
+    master: Box<dyn MasterPty + Send>,
+    writer: Arc<Mutex<Box<dyn Write + Send>>>,
+    child: Box<dyn Child + Send + Sync>,
+    screen: Arc<Mutex<vt100::Parser>>,
+}
+
+fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name)
+}
+
+impl Lectern {
+    fn start(workshop: &Path, state: &Path, args: &[&str], env: &[(&str, &str)]) -> Lectern {
+        let pty = native_pty_system();
+        let pair = pty
+            .openpty(PtySize {
+                rows: 40,
+                cols: 130,
+                pixel_width: 0,
+                pixel_height: 0,
+            })
+            .expect("pty");
+        let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_lectern"));
+        cmd.arg(workshop);
+        cmd.args(args);
+        cmd.env("XDG_STATE_HOME", state);
+        cmd.env("HOME", state);
+        cmd.env("SHELL", "/bin/bash");
+        cmd.env("LECTERN_NO_USER_RC", "1");
+        cmd.env("TERM", "xterm-256color");
+        cmd.env("RUST_BACKTRACE", "0");
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        let child = pair.slave.spawn_command(cmd).expect("spawn lectern");
+        drop(pair.slave);
+        let screen = Arc::new(Mutex::new(vt100::Parser::new(40, 130, 0)));
+        let mut reader = pair.master.try_clone_reader().unwrap();
+        let writer = Arc::new(Mutex::new(pair.master.take_writer().unwrap()));
+        let s = screen.clone();
+        let answer = writer.clone();
+        std::thread::spawn(move || {
+            let mut buf = [0u8; 65536];
+            while let Ok(n) = reader.read(&mut buf) {
+                if n == 0 {
+                    break;
+                }
+                let mut p = s.lock().unwrap();
+                p.process(&buf[..n]);
+                // Answer cursor position queries as a terminal would.
+                if buf[..n].windows(4).any(|w| w == b"\x1b[6n") {
+                    let (r, c) = p.screen().cursor_position();
+                    let mut w = answer.lock().unwrap();
+                    let _ = write!(w, "\x1b[{};{}R", r + 1, c + 1);
+                    let _ = w.flush();
+                }
+            }
+        });
+        Lectern {
+            master: pair.master,
+            writer,
+            child,
+            screen,
+        }
+    }
+
+    fn send(&mut self, bytes: &[u8]) {
+        let mut w = self.writer.lock().unwrap();
+        w.write_all(bytes).unwrap();
+        w.flush().unwrap();
+    }
+
+    fn contents(&self) -> String {
+        self.screen.lock().unwrap().screen().contents()
+    }
+
+    fn wait_for(&self, what: &str, pred: impl Fn(&str) -> bool) -> String {
+        let end = Instant::now() + DEADLINE;
+        loop {
+            let c = self.contents();
+            if pred(&c) {
+                return c;
+            }
+            if Instant::now() > end {
+                panic!("timed out waiting for {what}; screen:\n{c}");
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    fn wait_text(&self, text: &str) -> String {
+        self.wait_for(text, |c| c.contains(text))
+    }
+
+    fn pid(&self) -> i32 {
+        self.child.process_id().unwrap() as i32
+    }
+
+    fn wait_exit(&mut self) -> portable_pty::ExitStatus {
+        let end = Instant::now() + DEADLINE;
+        loop {
+            if let Some(st) = self.child.try_wait().unwrap() {
+                return st;
+            }
+            if Instant::now() > end {
+                let _ = self.child.kill();
+                panic!("lectern did not exit; screen:\n{}", self.contents());
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+/// Every process below `pid`, found through /proc parent links.
+fn descendants(pid: i32) -> Vec<i32> {
+    let mut all: Vec<(i32, i32)> = Vec::new();
+    for e in std::fs::read_dir("/proc").unwrap().flatten() {
+        let Some(p) = e.file_name().to_str().and_then(|s| s.parse::<i32>().ok()) else {
+            continue;
+        };
+        if let Some(pp) = lectern::runtime::procs::stat_field(p, 4) {
+            all.push((p, pp));
+        }
+    }
+    let mut out = vec![];
+    let mut frontier = vec![pid];
+    while let Some(p) = frontier.pop() {
+        for (c, pp) in &all {
+            if *pp == p {
+                out.push(*c);
+                frontier.push(*c);
+            }
+        }
+    }
+    out
+}
+
+fn cmdline(pid: i32) -> String {
+    std::fs::read(format!("/proc/{pid}/cmdline"))
+        .map(|b| String::from_utf8_lossy(&b).replace('\0', " "))
+        .unwrap_or_default()
+}
+
+/// Wait until descendants of `pid` include one whose command line holds each of `needles`.
+fn wait_processes(pid: i32, needles: &[&str]) -> Vec<i32> {
+    let end = Instant::now() + DEADLINE;
+    loop {
+        let d = descendants(pid);
+        let found: Vec<i32> = d
+            .iter()
+            .copied()
+            .filter(|p| needles.iter().any(|n| cmdline(*p).contains(n)))
+            .collect();
+        if needles
+            .iter()
+            .all(|n| found.iter().any(|p| cmdline(*p).contains(n)))
+        {
+            return found;
+        }
+        if Instant::now() > end {
+            panic!("processes {needles:?} never appeared below {pid}");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+fn assert_all_gone(pids: &[i32]) {
+    let end = Instant::now() + Duration::from_secs(5);
+    loop {
+        let left: Vec<i32> = pids
+            .iter()
+            .copied()
+            .filter(|p| lectern::runtime::procs::alive(*p))
+            .collect();
+        if left.is_empty() {
+            return;
+        }
+        if Instant::now() > end {
+            panic!("processes left behind: {left:?}");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[test]
+fn actions_run_fail_and_are_interrupted() {
+    let state = tempfile::tempdir().unwrap();
+    let mut l = Lectern::start(&fixture("e2e"), state.path(), &["--restart"], &[]);
+    l.wait_text("Card one prints");
+    l.wait_text("root@");
+    // Card 1: output in terminal 2, exit 0.
+    l.send(b"\r");
+    l.wait_text("e2e-42");
+    l.wait_text("exit 0");
+    // Card 2: a failing command shows its exit status.
+    l.send(b"\t\r");
+    l.wait_text("exit 3");
+    // Cards 3 and 4: a sleeper and a job that ignores SIGINT.
+    l.send(b"\t\r");
+    l.send(b"\t\r");
+    l.wait_for("two running cards", |c| c.matches("running").count() >= 2);
+    let sleepers = wait_processes(l.pid(), &["sleep 1000", "trap"]);
+    // Card 5: interrupt-all. Ctrl-C stops the sleeper; the other needs signals.
+    l.send(b"\t\r");
+    l.wait_text("interrupted by Ctrl-C");
+    let screen = l.wait_text("interrupted by SIGTERM");
+    assert!(!screen.contains("running"), "{screen}");
+    // Nothing of the interrupted jobs is left.
+    assert_all_gone(&sleepers);
+    l.send(b"q");
+    l.wait_exit();
+}
+
+#[test]
+fn a_flood_does_not_block_keys_and_full_screen_programs_work() {
+    let state = tempfile::tempdir().unwrap();
+    let mut l = Lectern::start(&fixture("e2e"), state.path(), &["--restart"], &[]);
+    l.wait_text("root@");
+    l.send(b"n");
+    l.wait_text("Flood the first terminal");
+    l.send(b"\r");
+    l.wait_for("yes output", |c| {
+        c.matches("\ny").count() > 5 || c.contains("│y ")
+    });
+    // While `yes` floods terminal 1, the lesson still follows keys.
+    l.send(b"G");
+    l.wait_text("flood page bottom");
+    l.send(b"p");
+    l.wait_text("Card one prints");
+    l.send(b"n");
+    l.wait_text("Flood the first terminal");
+    // Interrupt, then `less` in terminal 2, driven through the focused pane.
+    l.send(b"g\t\r");
+    l.wait_text("■ interrupted");
+    l.send(b"\t\r");
+    l.wait_text("notes line 1 ");
+    l.send(b"2");
+    l.send(b"G");
+    l.wait_text("notes line 200");
+    l.send(b"q");
+    l.wait_for("less to quit", |c| {
+        c.contains("exit 0") || c.matches("exit 0").count() >= 1
+    });
+    l.send(b"\x1d");
+    l.send(b"q");
+    l.wait_exit();
+}
+
+#[test]
+fn quitting_leaves_no_process_behind() {
+    let state = tempfile::tempdir().unwrap();
+    let mut l = Lectern::start(&fixture("e2e"), state.path(), &["--restart"], &[]);
+    l.wait_text("root@");
+    l.send(b"\t\t\r"); // sleep 1000 in terminal 1
+    l.wait_text("running");
+    // A background job too, typed by hand into terminal 2.
+    l.send(b"2");
+    l.send(b"sleep 999 &\r");
+    l.send(b"\x1d");
+    wait_processes(l.pid(), &["sleep 1000", "sleep 999"]);
+    let kids = descendants(l.pid());
+    l.send(b"q");
+    l.wait_text("Quit?");
+    l.send(b"y");
+    l.wait_exit();
+    assert_all_gone(&kids);
+}
+
+#[test]
+fn a_panic_restores_the_terminal_and_stops_children() {
+    let state = tempfile::tempdir().unwrap();
+    let mut l = Lectern::start(
+        &fixture("e2e"),
+        state.path(),
+        &["--restart"],
+        &[("LECTERN_TEST_PANIC", "1")],
+    );
+    l.wait_text("root@");
+    l.send(b"\t\t\r");
+    l.wait_text("running");
+    wait_processes(l.pid(), &["sleep 1000"]);
+    let kids = descendants(l.pid());
+    l.send(b"!");
+    let st = l.wait_exit();
+    assert!(!st.success());
+    let p = l.screen.lock().unwrap();
+    assert!(
+        !p.screen().alternate_screen(),
+        "still on the alternate screen"
+    );
+    assert!(!p.screen().hide_cursor(), "cursor still hidden");
+    drop(p);
+    // Raw mode is off again: the line discipline echoes and edits lines.
+    let fd = l.master.as_raw_fd().unwrap();
+    let mut t: libc::termios = unsafe { std::mem::zeroed() };
+    assert_eq!(unsafe { libc::tcgetattr(fd, &mut t) }, 0);
+    assert!(
+        t.c_lflag & libc::ICANON != 0 && t.c_lflag & libc::ECHO != 0,
+        "terminal left in raw mode"
+    );
+    assert!(l.contents().contains("test-only panic"), "{}", l.contents());
+    assert_all_gone(&kids);
+}
+
+#[test]
+fn progress_resumes_after_restart() {
+    let state = tempfile::tempdir().unwrap();
+    let mut l = Lectern::start(&fixture("e2e"), state.path(), &[], &[]);
+    l.wait_text("Card one prints");
+    l.send(b"\r");
+    l.wait_text("e2e-42");
+    l.send(b"n");
+    l.wait_text("Flood the first terminal");
+    l.send(b"q");
+    l.wait_exit();
+
+    let mut l = Lectern::start(&fixture("e2e"), state.path(), &[], &[]);
+    l.wait_text("Flood the first terminal");
+    l.wait_text("2/3 Flood Page");
+    l.send(b"p");
+    // The outcome of the first card was kept.
+    l.wait_text("✓ exit 0");
+    l.send(b"q");
+    l.wait_exit();
+
+    let mut l = Lectern::start(&fixture("e2e"), state.path(), &["--restart"], &[]);
+    l.wait_text("1/3 Basics");
+    let c = l.contents();
+    assert!(!c.contains("✓ exit 0"), "{c}");
+    l.send(b"q");
+    l.wait_exit();
+}
+
+#[test]
+fn required_actions_lock_the_next_page() {
+    let state = tempfile::tempdir().unwrap();
+    let mut l = Lectern::start(&fixture("e2e"), state.path(), &["--restart"], &[]);
+    l.wait_text("root@");
+    l.send(b"l");
+    l.wait_text("Pages");
+    l.send(b"jj\r");
+    l.wait_text("The end is here");
+    l.wait_text("next page locked");
+    l.send(b"\r");
+    l.wait_text("required-done");
+    l.wait_for("the lock to lift", |c| !c.contains("next page locked"));
+    l.send(b"q");
+    l.wait_exit();
+}
