@@ -99,6 +99,11 @@ impl Store {
         }
     }
 
+    /// A store in a folder of the caller's choosing (tests, `lectern test`).
+    pub fn at(dir: impl Into<PathBuf>) -> Store {
+        Store { dir: dir.into() }
+    }
+
     pub fn dir(&self) -> &Path {
         &self.dir
     }

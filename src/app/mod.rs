@@ -12,6 +12,7 @@ use crate::action::{ActionKind, Cooldown, DashboardAction, Session, TerminalActi
 use crate::page::{self, PageDoc};
 use crate::progress::{Progress, Saved, Store};
 use crate::runtime::{ActionRef, Outcome, Runtime, TermId, Update};
+use crate::ui;
 use crate::ui::lesson_view::{self, Laid, ViewState};
 use crate::workshop::Workshop;
 
@@ -661,6 +662,43 @@ impl App {
         } else if c.end > self.scroll + h {
             self.scroll = c.end.saturating_sub(h).min(c.start);
         }
+    }
+
+    /// Compute areas, size the PTYs to their panes and lay out the lesson.
+    pub fn prepare(&mut self, area: Rect) {
+        let ids: Vec<usize> = self.runtime.terminals.iter().map(|t| t.id).collect();
+        let (lesson, terms, status) = ui::layout(area, ids.len());
+        let active = self.active_term.min(ids.len().saturating_sub(1));
+        let (tabs, panes) = ui::term_areas(terms, &ids, active);
+        self.areas.lesson = lesson;
+        self.areas.lesson_inner = Rect {
+            x: lesson.x + 1,
+            y: lesson.y + 1,
+            width: lesson.width.saturating_sub(2),
+            height: lesson.height.saturating_sub(2),
+        };
+        self.areas.status = status;
+        self.areas.tabs = tabs;
+        self.areas.terms = panes.clone();
+        let stacked = panes.len() > 1;
+        for t in &mut self.runtime.terminals {
+            let pane = panes
+                .iter()
+                .find(|(id, _)| *id == t.id)
+                .map(|(_, r)| *r)
+                .or_else(|| (!stacked).then(|| panes.first().map(|(_, r)| *r)).flatten());
+            if let Some(r) = pane {
+                t.resize(r.height.saturating_sub(2), r.width.saturating_sub(2));
+            }
+            t.dirty.store(false, std::sync::atomic::Ordering::Release);
+        }
+        if let Some((_, r)) = panes.first() {
+            self.runtime
+                .set_default_size(r.height.saturating_sub(2), r.width.saturating_sub(2));
+        }
+        self.relayout(self.areas.lesson_inner.width);
+        let max = self.laid.lines.len().saturating_sub(1);
+        self.scroll = self.scroll.min(max);
     }
 
     /// Start the page the learner is on (autostart) once the app is up.

@@ -170,7 +170,7 @@ async fn run_async(ws: Workshop, opts: Options) -> io::Result<()> {
         }
         if need_draw && last_draw.elapsed() >= FRAME {
             let size = term.size()?;
-            prepare(&mut app, Rect::new(0, 0, size.width, size.height));
+            app.prepare(Rect::new(0, 0, size.width, size.height));
             term.draw(|f| ui::draw(f, &app))?;
             if let Some(text) = app.clipboard.take() {
                 write_clipboard(&text);
@@ -224,43 +224,6 @@ async fn run_async(ws: Workshop, opts: Options) -> io::Result<()> {
     app.runtime.shutdown();
     drop(term);
     Ok(())
-}
-
-/// Compute areas, size the PTYs to their panes and lay out the lesson.
-fn prepare(app: &mut App, area: Rect) {
-    let ids: Vec<usize> = app.runtime.terminals.iter().map(|t| t.id).collect();
-    let (lesson, terms, status) = ui::layout(area, ids.len());
-    let active = app.active_term.min(ids.len().saturating_sub(1));
-    let (tabs, panes) = ui::term_areas(terms, &ids, active);
-    app.areas.lesson = lesson;
-    app.areas.lesson_inner = Rect {
-        x: lesson.x + 1,
-        y: lesson.y + 1,
-        width: lesson.width.saturating_sub(2),
-        height: lesson.height.saturating_sub(2),
-    };
-    app.areas.status = status;
-    app.areas.tabs = tabs;
-    app.areas.terms = panes.clone();
-    let stacked = panes.len() > 1;
-    for t in &mut app.runtime.terminals {
-        let pane = panes
-            .iter()
-            .find(|(id, _)| *id == t.id)
-            .map(|(_, r)| *r)
-            .or_else(|| (!stacked).then(|| panes.first().map(|(_, r)| *r)).flatten());
-        if let Some(r) = pane {
-            t.resize(r.height.saturating_sub(2), r.width.saturating_sub(2));
-        }
-        t.dirty.store(false, std::sync::atomic::Ordering::Release);
-    }
-    if let Some((_, r)) = panes.first() {
-        app.runtime
-            .set_default_size(r.height.saturating_sub(2), r.width.saturating_sub(2));
-    }
-    app.relayout(app.areas.lesson_inner.width);
-    let max = app.laid.lines.len().saturating_sub(1);
-    app.scroll = app.scroll.min(max);
 }
 
 /// OSC 52: the terminal lectern runs in puts the text on the clipboard.

@@ -372,6 +372,12 @@ fn card(
     let (state, color) = state_text(st.outcomes.get(&id), st.now);
     let inner = width.saturating_sub(4).max(6);
     let start = laid.lines.len();
+    // Heavy lines mark the selected card, so selection does not rely on colour.
+    let (tl, tr, h, v, bl, br) = if selected {
+        ("┏", "┓", "━", "┃", "┗", "┛")
+    } else {
+        ("╭", "╮", "─", "│", "╰", "╯")
+    };
     let title = format!(" ▶ {} ", clean_line(&c.label));
     let state = format!(" {state} ");
     let fill = (width.saturating_sub(2)).saturating_sub(title.width() + state.width());
@@ -379,11 +385,11 @@ fn card(
         laid,
         prefix,
         Line::from(vec![
-            Span::styled("╭", border),
+            Span::styled(tl, border),
             Span::styled(title, border),
-            Span::styled("─".repeat(fill), border),
+            Span::styled(h.repeat(fill), border),
             Span::styled(state, Style::default().fg(color)),
-            Span::styled("╮", border),
+            Span::styled(tr, border),
         ]),
     );
     let body_style = Style::default().add_modifier(if selected {
@@ -411,10 +417,10 @@ fn card(
                 laid,
                 prefix,
                 Line::from(vec![
-                    Span::styled("│ ", border),
+                    Span::styled(format!("{v} "), border),
                     Span::styled(head.to_string(), body_style),
                     Span::raw(" ".repeat(pad)),
-                    Span::styled(" │", border),
+                    Span::styled(format!(" {v}"), border),
                 ]),
             );
             if tail.is_empty() {
@@ -426,7 +432,7 @@ fn card(
     push(
         laid,
         prefix,
-        Line::styled(format!("╰{}╯", "─".repeat(width.saturating_sub(2))), border),
+        Line::styled(format!("{bl}{}{br}", h.repeat(width.saturating_sub(2))), border),
     );
     laid.cards.push(CardPos {
         id,

@@ -232,6 +232,15 @@ fn draw_status(f: &mut Frame, app: &App, area: Rect) {
         clean_line(&page.title),
         focus
     );
+    let room = usize::from(area.width).saturating_sub(left.chars().count() + 1);
+    let hint = if hint.chars().count() > room {
+        match app.focus {
+            Focus::Lesson => "? help · q quit".to_string(),
+            Focus::Terminal(_) => "Ctrl-] lesson".to_string(),
+        }
+    } else {
+        hint
+    };
     let mut spans = vec![Span::styled(
         left,
         Style::default().fg(Color::Black).bg(Color::Cyan),
