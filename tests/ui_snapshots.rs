@@ -13,7 +13,9 @@ use ratatui::layout::Rect;
 use ratatui::Terminal;
 
 fn app(fixture: &str, state: &Path) -> App {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(fixture);
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(fixture);
     let ws = workshop::load(&dir, &LoadOptions::default()).unwrap();
     // No terminals: the lesson side only.
     let (rt, _rx) = Runtime::new(ShellSpec {
@@ -32,15 +34,41 @@ fn draw(app: &mut App, w: u16, h: u16) -> String {
     term.draw(|f| lectern::ui::draw(f, app)).unwrap();
     let text = term.backend().to_string();
     // The running clock is the one thing that moves.
-    regex::Regex::new(r"running \d+\.\ds").unwrap().replace_all(&text, "running N.Ns").into_owned()
+    regex::Regex::new(r"running \d+\.\ds")
+        .unwrap()
+        .replace_all(&text, "running N.Ns")
+        .into_owned()
 }
 
 fn with_outcomes(app: &mut App) {
     let r = |id| ActionRef { page: 0, id };
-    app.outcomes.insert(r(0), Outcome::Exited { code: 0, took: Duration::from_millis(1200) });
-    app.outcomes.insert(r(1), Outcome::Exited { code: 3, took: Duration::from_millis(40) });
-    app.outcomes.insert(r(2), Outcome::Running { since: std::time::Instant::now() });
-    app.outcomes.insert(r(3), Outcome::Interrupted { how: "SIGTERM".into(), took: Duration::from_secs(3) });
+    app.outcomes.insert(
+        r(0),
+        Outcome::Exited {
+            code: 0,
+            took: Duration::from_millis(1200),
+        },
+    );
+    app.outcomes.insert(
+        r(1),
+        Outcome::Exited {
+            code: 3,
+            took: Duration::from_millis(40),
+        },
+    );
+    app.outcomes.insert(
+        r(2),
+        Outcome::Running {
+            since: std::time::Instant::now(),
+        },
+    );
+    app.outcomes.insert(
+        r(3),
+        Outcome::Interrupted {
+            how: "SIGTERM".into(),
+            took: Duration::from_secs(3),
+        },
+    );
 }
 
 #[test]
@@ -82,7 +110,10 @@ fn failed_action_and_notice() {
     let state = tempfile::tempdir().unwrap();
     let mut a = app("classic", state.path());
     a.open_page(1);
-    a.outcomes.insert(ActionRef { page: 1, id: 3 }, Outcome::Failed("file not found: ~/exercises/app.py".into()));
+    a.outcomes.insert(
+        ActionRef { page: 1, id: 3 },
+        Outcome::Failed("file not found: ~/exercises/app.py".into()),
+    );
     a.notice = Some("copied to the clipboard".into());
     a.scroll = 12;
     insta::assert_snapshot!(draw(&mut a, 120, 30));

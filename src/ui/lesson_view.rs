@@ -432,7 +432,10 @@ fn card(
     push(
         laid,
         prefix,
-        Line::styled(format!("{bl}{}{br}", h.repeat(width.saturating_sub(2))), border),
+        Line::styled(
+            format!("{bl}{}{br}", h.repeat(width.saturating_sub(2))),
+            border,
+        ),
     );
     laid.cards.push(CardPos {
         id,

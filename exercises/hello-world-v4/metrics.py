@@ -1,0 +1,88 @@
+"""Version 4 metrics: record each request in memory and let a background
+thread send everything gathered to InfluxDB once a second, in one request."""
+
+import atexit
+import os
+import socket
+import threading
+import time
+
+import wrapt
+from influxdb import InfluxDBClient
+
+client = InfluxDBClient(
+    host=os.environ.get("INFLUXDB_HOST", "127.0.0.1"),
+    port=int(os.environ.get("INFLUXDB_PORT", "8086")),
+    database=os.environ.get("INFLUXDB_DATABASE", "wsgi"),
+)
+
+hostname = socket.gethostname()
+
+_lock = threading.Lock()
+_data_points = []
+
+
+def record_metric(name, stop_time, duration):
+    """Keep one data point, as a dictionary, until the next report."""
+    with _lock:
+        _data_points.append(
+            {
+                "measurement": "raw-requests",
+                "time": int(stop_time * 1000),
+                "tags": {"hostname": hostname, "process": str(os.getpid())},
+                "fields": {"application_time": float(duration)},
+            }
+        )
+
+
+def _take_points():
+    global _data_points
+    with _lock:
+        points, _data_points = _data_points, []
+    return points
+
+
+def report_metrics():
+    """Once a second, send what was recorded since the last report."""
+    while True:
+        time.sleep(1.0)
+        points = _take_points()
+        if points:
+            client.write_points(points, time_precision="ms")
+
+
+def _flush():
+    points = _take_points()
+    if points:
+        client.write_points(points, time_precision="ms")
+
+
+_reporter = threading.Thread(target=report_metrics, daemon=True)
+_reporter.start()
+atexit.register(_flush)
+
+
+class WSGIApplicationIterable(wrapt.ObjectProxy):
+    def __init__(self, wrapped, name, start_time):
+        super().__init__(wrapped)
+        self._self_name = name
+        self._self_start_time = start_time
+
+    def close(self):
+        try:
+            if hasattr(self.__wrapped__, "close"):
+                self.__wrapped__.close()
+        finally:
+            stop_time = time.time()
+            record_metric(self._self_name, stop_time, stop_time - self._self_start_time)
+
+
+@wrapt.decorator
+def wsgi_application(wrapped, instance, args, kwargs):
+    start_time = time.time()
+    try:
+        return WSGIApplicationIterable(wrapped(*args, **kwargs), wrapped.__name__, start_time)
+    except Exception:
+        stop_time = time.time()
+        record_metric(wrapped.__name__, stop_time, stop_time - start_time)
+        raise
