@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-pub use catalogue::{is_known, known_names, parse, ParseError};
+pub use catalogue::{is_known, known_names, parse, parse_duration, parse_duration_str, ParseError};
 pub use describe::Card;
 
 /// Which terminal(s) an action addresses.

@@ -112,6 +112,11 @@ pub fn start_runtime(
     for i in 1..=ws.terminal_count() {
         rt.terminal(&i.to_string())?;
     }
+    rt.services = crate::runtime::services::start(
+        &ws.config.services,
+        &store.dir().join("services"),
+        rt.sender(),
+    );
     let scripts = setup::scripts(&ws.workshop_dir);
     rt.setup = setup::start(
         scripts,

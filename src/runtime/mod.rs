@@ -5,7 +5,9 @@
 //! threads, through a channel) and calls `on_timer` at `next_deadline`; it answers
 //! with `Update`s about action outcomes.
 
+pub mod http;
 pub mod procs;
+pub mod services;
 pub mod setup;
 pub mod shell;
 pub mod terminal;
@@ -36,6 +38,7 @@ pub enum Event {
     Mark(TermId, Mark),
     Exited(TermId),
     Setup(setup::Progress),
+    Service(services::ServiceProgress),
 }
 
 /// What happened to an action.
@@ -114,6 +117,7 @@ pub struct Runtime {
     pending: HashMap<TermId, VecDeque<Pending>>,
     escalations: Vec<Escalation>,
     pub setup: setup::SetupState,
+    pub services: services::Services,
 }
 
 impl Runtime {
@@ -128,6 +132,7 @@ impl Runtime {
                 pending: HashMap::new(),
                 escalations: Vec::new(),
                 setup: setup::SetupState::default(),
+                services: services::Services::default(),
             },
             rx,
         )
@@ -334,6 +339,7 @@ impl Runtime {
                 out.push(Update::TerminalExited(*id));
             }
             Event::Setup(p) => self.setup.apply(p),
+            Event::Service(p) => self.services.apply(p),
             _ => {}
         }
         out
@@ -401,6 +407,7 @@ impl Runtime {
         for t in &mut self.terminals {
             t.shutdown(grace);
         }
+        self.services.stop();
     }
 
     pub fn shell_spec(&self) -> &ShellSpec {

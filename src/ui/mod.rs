@@ -222,6 +222,8 @@ fn draw_status(f: &mut Frame, app: &App, area: Rect) {
     let message = app
         .notice
         .clone()
+        .or_else(|| app.runtime.services.summary())
+        .or_else(|| app.runtime.services.page_notice(&page.name))
         .or_else(|| app.runtime.setup.summary())
         .or_else(|| app.lock_reason());
     let left = format!(
@@ -353,6 +355,17 @@ fn draw_overlay(f: &mut Frame, app: &App, o: &Overlay) {
         ),
         Overlay::SetupLog { scroll } => {
             let mut lines = Vec::new();
+            for s in &app.runtime.services.list {
+                lines.push(Line::styled(
+                    format!("── service {} ({:?})", clean_line(&s.spec.title), s.state),
+                    Style::default().fg(Color::Cyan),
+                ));
+                let text = std::fs::read_to_string(&s.log).unwrap_or_default();
+                let all: Vec<&str> = text.lines().collect();
+                for l in &all[all.len().saturating_sub(40)..] {
+                    lines.push(Line::raw(clean_line(l)));
+                }
+            }
             for s in &app.runtime.setup.scripts {
                 lines.push(Line::styled(
                     format!("── {} ({:?})", clean_line(&s.name), s.state),
@@ -364,11 +377,11 @@ fn draw_overlay(f: &mut Frame, app: &App, o: &Overlay) {
                 }
             }
             if lines.is_empty() {
-                lines.push(Line::raw("This workshop has no setup scripts."));
+                lines.push(Line::raw("This workshop has no services or setup scripts."));
             }
             let lines = lines.into_iter().skip(*scroll).collect();
             (
-                " Setup logs (↑↓ scroll, Esc closes) ",
+                " Services and setup logs (↑↓ scroll, Esc closes) ",
                 lines,
                 area.width.saturating_sub(4),
                 area.height.saturating_sub(4),

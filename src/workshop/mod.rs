@@ -2,6 +2,7 @@
 //! variables and the Workshop resource. Pure: reads files, returns values and
 //! diagnostics.
 
+pub mod lectern_config;
 pub mod resources;
 pub mod template;
 pub mod vars;
@@ -67,6 +68,8 @@ pub struct Workshop {
     pub pages: Vec<Page>,
     pub vars: Vars,
     pub resources: Resources,
+    /// `workshop/lectern.yaml`: services and datasources.
+    pub config: lectern_config::LecternConfig,
     pub pathway: Option<String>,
     /// Problems found while loading (not page content; see `lesson_for`).
     pub diagnostics: Vec<Diagnostic>,
@@ -237,8 +240,26 @@ pub fn load(dir: &Path, opts: &LoadOptions) -> Result<Workshop, LoadError> {
         );
     }
 
+    let config_path = workshop_dir.join("lectern.yaml");
+    let config = match read_yaml_docs(&config_path, &mut diags).and_then(|d| d.into_iter().next()) {
+        Some(v) => {
+            let text = std::fs::read_to_string(&config_path).unwrap_or_default();
+            let (cfg, problems) = lectern_config::from_value(&v);
+            for (key, msg) in problems {
+                let d = Diagnostic::error(&config_path, msg);
+                diags.push(match find_line(&text, &key) {
+                    Some((line, col)) => d.at(&text, line, col),
+                    None => d,
+                });
+            }
+            cfg
+        }
+        None => Default::default(),
+    };
+
     Ok(Workshop {
         root,
+        config,
         workshop_dir,
         dialect,
         name,

@@ -1,0 +1,212 @@
+//! `workshop/lectern.yaml`: a workshop's settings that only lectern reads —
+//! the servers it needs (`services`) and where dashboard datasources live
+//! (`datasources`). Educates does not read this file.
+
+use std::time::Duration;
+
+use serde_json::Value;
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum AfterStep {
+    /// POST a form to a URL (e.g. create a database).
+    Post {
+        url: String,
+        form: Vec<(String, String)>,
+    },
+    /// Run a shell command.
+    Run(String),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ServiceSpec {
+    pub name: String,
+    pub title: String,
+    /// A shell command; `{{ service_dir }}` is the service's own state folder.
+    pub command: String,
+    /// An http:// URL that answers 2xx once the service is ready.
+    pub ready: Option<String>,
+    pub timeout: Duration,
+    /// How to install the program when it is missing.
+    pub install: Option<String>,
+    /// Files written into the service folder before it starts.
+    pub files: Vec<(String, String)>,
+    pub after: Vec<AfterStep>,
+    /// Pages that need this service (names); they say so when it is down.
+    pub pages: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DatasourceKind {
+    InfluxDb,
+    Prometheus,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct DatasourceSpec {
+    pub name: String,
+    pub kind: DatasourceKind,
+    pub url: String,
+    pub database: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct LecternConfig {
+    pub services: Vec<ServiceSpec>,
+    pub datasources: Vec<DatasourceSpec>,
+}
+
+impl LecternConfig {
+    /// The datasource a dashboard names (case-insensitive), or the first of a kind.
+    pub fn datasource(
+        &self,
+        name: Option<&str>,
+        kind: Option<DatasourceKind>,
+    ) -> Option<&DatasourceSpec> {
+        name.and_then(|n| {
+            self.datasources
+                .iter()
+                .find(|d| d.name.eq_ignore_ascii_case(n))
+        })
+        .or_else(|| kind.and_then(|k| self.datasources.iter().find(|d| d.kind == k)))
+    }
+}
+
+/// Read the config from a parsed YAML document. Problems come back as messages
+/// with the key they concern.
+pub fn from_value(v: &Value) -> (LecternConfig, Vec<(String, String)>) {
+    let mut problems = Vec::new();
+    let mut cfg = LecternConfig::default();
+    let text = |v: &Value| match v {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    };
+    for (i, s) in v["services"].as_array().into_iter().flatten().enumerate() {
+        let Some(name) = text(&s["name"]) else {
+            problems.push((
+                "services".into(),
+                format!("service {} needs a `name`", i + 1),
+            ));
+            continue;
+        };
+        let Some(command) = text(&s["command"]) else {
+            problems.push((name.clone(), format!("service `{name}` needs a `command`")));
+            continue;
+        };
+        let timeout = match &s["timeout"] {
+            Value::Null => Duration::from_secs(30),
+            t => crate::action::parse_duration(t).unwrap_or_else(|| {
+                problems.push((
+                    name.clone(),
+                    format!("service `{name}`: `timeout` must be a duration such as 30s"),
+                ));
+                Duration::from_secs(30)
+            }),
+        };
+        let files = s["files"]
+            .as_object()
+            .map(|m| {
+                m.iter()
+                    .filter_map(|(k, v)| text(v).map(|t| (k.clone(), t)))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let mut after = Vec::new();
+        for step in s["after"].as_array().into_iter().flatten() {
+            if let Some(url) = text(&step["post"]) {
+                let form = step["form"]
+                    .as_object()
+                    .map(|m| {
+                        m.iter()
+                            .filter_map(|(k, v)| text(v).map(|t| (k.clone(), t)))
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                after.push(AfterStep::Post { url, form });
+            } else if let Some(cmd) = text(&step["run"]) {
+                after.push(AfterStep::Run(cmd));
+            } else {
+                problems.push((
+                    name.clone(),
+                    format!(
+                        "service `{name}`: each `after` step is `post:` (with `form:`) or `run:`"
+                    ),
+                ));
+            }
+        }
+        let ready = text(&s["ready"]);
+        if let Some(r) = &ready {
+            if !r.starts_with("http://") {
+                problems.push((
+                    name.clone(),
+                    format!("service `{name}`: `ready` must be an http:// URL"),
+                ));
+            }
+        }
+        cfg.services.push(ServiceSpec {
+            title: text(&s["title"]).unwrap_or_else(|| name.clone()),
+            name,
+            command,
+            ready,
+            timeout,
+            install: text(&s["install"]),
+            files,
+            after,
+            pages: s["pages"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(text)
+                .collect(),
+        });
+    }
+    for d in v["datasources"].as_array().into_iter().flatten() {
+        let (Some(name), Some(url)) = (text(&d["name"]), text(&d["url"])) else {
+            problems.push((
+                "datasources".into(),
+                "each datasource needs `name` and `url`".into(),
+            ));
+            continue;
+        };
+        let kind = match d["type"].as_str().unwrap_or("") {
+            "influxdb" => DatasourceKind::InfluxDb,
+            "prometheus" => DatasourceKind::Prometheus,
+            other => {
+                problems.push((name.clone(), format!("datasource `{name}`: type `{other}` is not supported (influxdb or prometheus)")));
+                continue;
+            }
+        };
+        cfg.datasources.push(DatasourceSpec {
+            name,
+            kind,
+            url: url.trim_end_matches('/').to_string(),
+            database: text(&d["database"]),
+        });
+    }
+    (cfg, problems)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_services_and_datasources() {
+        let v = crate::yaml::parse(
+            "services:\n- name: db\n  command: influxd\n  ready: http://127.0.0.1:8086/ping\n  after:\n  - post: http://x/q\n    form: {q: CREATE DATABASE w}\n- command: nameless\ndatasources:\n- {name: InfluxDB, type: influxdb, url: 'http://127.0.0.1:8086/', database: w}\n- {name: X, type: graphite, url: u}\n",
+        )
+        .unwrap();
+        let (cfg, problems) = from_value(&v);
+        assert_eq!(cfg.services.len(), 1);
+        assert_eq!(
+            cfg.services[0].after,
+            vec![AfterStep::Post {
+                url: "http://x/q".into(),
+                form: vec![("q".into(), "CREATE DATABASE w".into())]
+            }]
+        );
+        assert_eq!(cfg.datasources[0].url, "http://127.0.0.1:8086");
+        assert_eq!(problems.len(), 2, "{problems:?}");
+        assert!(cfg.datasource(Some("influxdb"), None).is_some());
+    }
+}
