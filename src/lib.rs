@@ -7,6 +7,7 @@ pub mod action;
 pub mod app;
 pub mod check;
 pub mod diag;
+pub mod headless;
 pub mod lesson;
 pub mod page;
 pub mod progress;

@@ -34,6 +34,29 @@ enum Command {
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
     },
+    /// Run the workshop headless, action by action, and report each outcome.
+    Test {
+        #[command(flatten)]
+        common: CommonArgs,
+        /// How long a command may run before it is left running (e.g. 10s, 2m).
+        #[arg(long, default_value = "10s", value_parser = parse_budget)]
+        budget: std::time::Duration,
+        /// Also write the results as JUnit XML.
+        #[arg(long, value_name = "FILE")]
+        junit: Option<PathBuf>,
+        /// Resolve everything, run nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Run one page (number or name).
+        #[arg(long)]
+        page: Option<String>,
+        /// Run on the workshop's own files instead of a temporary copy.
+        #[arg(long)]
+        in_place: bool,
+        /// Let file actions reach outside the workshop's files.
+        #[arg(long)]
+        allow_outside_files: bool,
+    },
     /// Print a page as plain text.
     Render {
         #[command(flatten)]
@@ -98,10 +121,45 @@ fn main() -> ExitCode {
             page,
             width,
         }) => cmd_render(&common, page.as_deref(), width),
+        Some(Command::Test {
+            common,
+            budget,
+            junit,
+            dry_run,
+            page,
+            in_place,
+            allow_outside_files,
+        }) => {
+            let opts = lectern::headless::TestOptions {
+                budget,
+                junit,
+                dry_run,
+                page,
+                in_place,
+                allow_outside: allow_outside_files,
+            };
+            let load = LoadOptions {
+                pathway: common.pathway.clone(),
+                vars: common.vars.clone(),
+            };
+            match lectern::headless::run(&common.dir, &load, &opts) {
+                Ok(true) => Ok(ExitCode::SUCCESS),
+                Ok(false) => Ok(ExitCode::from(1)),
+                Err(e) => {
+                    eprintln!("lectern: {e}");
+                    Err(ExitCode::from(2))
+                }
+            }
+        }
         Some(Command::Run(args)) => cmd_run(&args),
         None => cmd_run(&cli.run),
     };
     result.unwrap_or_else(|code| code)
+}
+
+fn parse_budget(s: &str) -> Result<std::time::Duration, String> {
+    lectern::action::parse_duration_str(s)
+        .ok_or_else(|| format!("`{s}` is not a duration such as 10s, 90s or 2m"))
 }
 
 fn cmd_check(common: &CommonArgs, format: Format) -> Result<ExitCode, ExitCode> {

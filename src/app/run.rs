@@ -20,7 +20,7 @@ use ratatui::Terminal;
 
 use super::{App, Focus, Intent, Overlay};
 use crate::progress::Store;
-use crate::runtime::{procs, setup, Runtime, ShellSpec};
+use crate::runtime::procs;
 use crate::ui;
 use crate::workshop::Workshop;
 
@@ -63,71 +63,6 @@ fn install_panic_hook() {
     }));
 }
 
-/// The environment of terminals and setup scripts: the user's, plus the
-/// workshop variables upper-cased, plus lectern's own.
-pub fn session_env(ws: &Workshop, store: &Store) -> Vec<(String, String)> {
-    let mut env = ws.vars.env();
-    let profile = ws.workshop_dir.join("profile");
-    if profile.is_file() {
-        env.push((
-            "LECTERN_PROFILE".into(),
-            profile.to_string_lossy().into_owned(),
-        ));
-    }
-    env.push((
-        "HISTFILE".into(),
-        store
-            .dir()
-            .join("shell_history")
-            .to_string_lossy()
-            .into_owned(),
-    ));
-    env.push((
-        "WORKSHOP_DIR".into(),
-        ws.root.to_string_lossy().into_owned(),
-    ));
-    env
-}
-
-/// Start the runtime for a workshop: shells, then setup scripts.
-pub fn start_runtime(
-    ws: &Workshop,
-    store: &Store,
-    rows: u16,
-    cols: u16,
-) -> io::Result<(
-    Runtime,
-    tokio::sync::mpsc::UnboundedReceiver<crate::runtime::Event>,
-)> {
-    let env = session_env(ws, store);
-    let spec = ShellSpec {
-        shell: crate::runtime::shell::user_shell(),
-        cwd: ws.exercises_dir(),
-        env: env.clone(),
-        rc_dir: store.dir().join("shell"),
-        scrollback: crate::runtime::terminal::DEFAULT_SCROLLBACK,
-    };
-    let (mut rt, rx) = Runtime::new(spec);
-    rt.set_default_size(rows, cols);
-    for i in 1..=ws.terminal_count() {
-        rt.terminal(&i.to_string())?;
-    }
-    rt.services = crate::runtime::services::start(
-        &ws.config.services,
-        &store.dir().join("services"),
-        rt.sender(),
-    );
-    let scripts = setup::scripts(&ws.workshop_dir);
-    rt.setup = setup::start(
-        scripts,
-        ws.exercises_dir(),
-        env,
-        store.dir().join("setup-logs"),
-        rt.sender(),
-    );
-    Ok((rt, rx))
-}
-
 pub fn run(ws: Workshop, opts: Options) -> io::Result<()> {
     use std::io::IsTerminal;
     if !io::stdout().is_terminal() || !io::stdin().is_terminal() {
@@ -145,7 +80,7 @@ pub fn run(ws: Workshop, opts: Options) -> io::Result<()> {
 async fn run_async(ws: Workshop, opts: Options) -> io::Result<()> {
     let store = Store::for_workshop(&ws);
     let (cols, rows) = crossterm::terminal::size().unwrap_or((80, 24));
-    let (runtime, mut rx) = start_runtime(&ws, &store, rows / 2, cols / 2)?;
+    let (runtime, mut rx) = crate::runtime::start(&ws, &store, rows / 2, cols / 2)?;
     let mut app = App::new(ws, runtime, store, opts.restart, opts.trust);
 
     install_panic_hook();

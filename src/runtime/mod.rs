@@ -5,6 +5,10 @@
 //! threads, through a channel) and calls `on_timer` at `next_deadline`; it answers
 //! with `Update`s about action outcomes.
 
+pub mod datasource;
+pub mod examiner;
+pub mod files;
+pub mod grafana;
 pub mod http;
 pub mod procs;
 pub mod services;
@@ -19,6 +23,8 @@ use std::time::{Duration, Instant};
 use tokio::sync::mpsc::{unbounded_channel, UnboundedReceiver, UnboundedSender};
 
 use crate::action::Session;
+use crate::progress::Store;
+use crate::workshop::Workshop;
 pub use shell::ShellKind;
 pub use terminal::{Mark, ShellSpec, Terminal};
 
@@ -100,6 +106,8 @@ struct Pending {
 #[derive(Debug)]
 struct Escalation {
     term: TermId,
+    /// The foreground job that was interrupted: a later job is left alone.
+    pgrp: i32,
     at: Instant,
     stage: u8,
 }
@@ -267,16 +275,20 @@ impl Runtime {
         };
         let now = Instant::now();
         for id in ids {
+            let job = self.terminals[id].foreground_job();
             self.terminals[id].write(b"\x03");
             for p in self.pending.entry(id).or_default().iter_mut() {
                 p.interrupted.get_or_insert_with(|| "Ctrl-C".into());
             }
             self.escalations.retain(|e| e.term != id);
-            self.escalations.push(Escalation {
-                term: id,
-                at: now + INTERRUPT_GRACE,
-                stage: 0,
-            });
+            if let Some(pgrp) = job {
+                self.escalations.push(Escalation {
+                    term: id,
+                    pgrp,
+                    at: now + INTERRUPT_GRACE,
+                    stage: 0,
+                });
+            }
         }
         Outcome::Done("Ctrl-C sent".into())
     }
@@ -370,9 +382,11 @@ impl Runtime {
             let Some(t) = self.terminals.get(e.term) else {
                 continue;
             };
-            let Some(pgrp) = t.foreground_job() else {
+            // Only the job that was interrupted, and only while it is still there.
+            let pgrp = e.pgrp;
+            if t.foreground_job() != Some(pgrp) {
                 continue;
-            };
+            }
             let (sig, how) = match e.stage {
                 0 => (libc::SIGINT, "SIGINT to the job"),
                 1 => (libc::SIGTERM, "SIGTERM"),
@@ -392,6 +406,7 @@ impl Runtime {
             if e.stage < 2 {
                 self.escalations.push(Escalation {
                     term: e.term,
+                    pgrp,
                     at: now + ESCALATION_STEP,
                     stage: e.stage + 1,
                 });
@@ -417,6 +432,68 @@ impl Runtime {
     pub fn state_dir(&self) -> PathBuf {
         self.spec.rc_dir.clone()
     }
+}
+
+/// The environment of terminals and setup scripts: the user's, plus the
+/// workshop variables upper-cased, plus lectern's own.
+pub fn session_env(ws: &Workshop, store: &Store) -> Vec<(String, String)> {
+    let mut env = ws.vars.env();
+    let profile = ws.workshop_dir.join("profile");
+    if profile.is_file() {
+        env.push((
+            "LECTERN_PROFILE".into(),
+            profile.to_string_lossy().into_owned(),
+        ));
+    }
+    env.push((
+        "HISTFILE".into(),
+        store
+            .dir()
+            .join("shell_history")
+            .to_string_lossy()
+            .into_owned(),
+    ));
+    env.push((
+        "WORKSHOP_DIR".into(),
+        ws.root.to_string_lossy().into_owned(),
+    ));
+    env
+}
+
+/// Start the runtime for a workshop: shells, then setup scripts.
+pub fn start(
+    ws: &Workshop,
+    store: &Store,
+    rows: u16,
+    cols: u16,
+) -> std::io::Result<(Runtime, tokio::sync::mpsc::UnboundedReceiver<Event>)> {
+    let env = session_env(ws, store);
+    let spec = ShellSpec {
+        shell: shell::user_shell(),
+        cwd: ws.exercises_dir(),
+        env: env.clone(),
+        rc_dir: store.dir().join("shell"),
+        scrollback: terminal::DEFAULT_SCROLLBACK,
+    };
+    let (mut rt, rx) = Runtime::new(spec);
+    rt.set_default_size(rows, cols);
+    for i in 1..=ws.terminal_count() {
+        rt.terminal(&i.to_string())?;
+    }
+    rt.services = services::start(
+        &ws.config.services,
+        &store.dir().join("services"),
+        rt.sender(),
+    );
+    let scripts = setup::scripts(&ws.workshop_dir);
+    rt.setup = setup::start(
+        scripts,
+        ws.exercises_dir(),
+        env,
+        store.dir().join("setup-logs"),
+        rt.sender(),
+    );
+    Ok((rt, rx))
 }
 
 impl Drop for Runtime {
