@@ -108,6 +108,7 @@ pub fn run(dir: &Path, load: &LoadOptions, opts: &TestOptions) -> Result<bool, S
         rx,
         opts,
         running: HashMap::new(),
+        editor: Default::default(),
     };
     for &pi in &pages {
         let doc = page::load(&ws, pi);
@@ -336,6 +337,7 @@ struct Runner<'a> {
     opts: &'a TestOptions,
     /// Actions left running, by terminal session name.
     running: HashMap<String, ActionRef>,
+    editor: runtime::editor::Editor,
 }
 
 impl Runner<'_> {
@@ -389,7 +391,34 @@ impl Runner<'_> {
     fn action(&mut self, r: ActionRef, a: &Action) -> Verdict {
         match &a.kind {
             ActionKind::Terminal(t) => self.terminal(r, a, t),
-            ActionKind::Editor(e) => self.editor(e),
+            ActionKind::Editor(EditorAction::Terminal {
+                op,
+                session,
+                text,
+                endl,
+            }) => verdict(
+                self.rt
+                    .editor_terminal(r, op, session, text.as_deref(), *endl),
+            ),
+            ActionKind::Editor(e) => {
+                let exercises = self.ws.exercises_dir();
+                let scope = runtime::editor::Scope {
+                    home: self.ws.home_dir(),
+                    exercises: &exercises,
+                    allow_outside: self.opts.allow_outside,
+                };
+                match self.editor.apply(&scope, e) {
+                    Ok(note) if note.contains("not available in the terminal") => {
+                        Verdict::Skip(note)
+                    }
+                    // A search a lesson points at should find what it talks about.
+                    Ok(note) if note == "0 hits" => {
+                        Verdict::Fail("the search found nothing".into())
+                    }
+                    Ok(note) => Verdict::Pass(note),
+                    Err(why) => Verdict::Fail(why),
+                }
+            }
             ActionKind::Dashboard(d) => self.dashboard(d),
             ActionKind::Examiner(t) => {
                 let stop = std::sync::Arc::new(AtomicBool::new(false));
@@ -531,85 +560,6 @@ impl Runner<'_> {
             } => verdict(self.rt.input(session, text, *endl)),
             TerminalAction::Clear { session } => verdict(self.rt.clear(session)),
             TerminalAction::Select { .. } => Verdict::Pass("selected".into()),
-        }
-    }
-
-    fn editor(&mut self, e: &EditorAction) -> Verdict {
-        use EditorAction as E;
-        let read = |this: &Self, f: &str| -> Result<(PathBuf, String), String> {
-            let p = this.path(f)?;
-            std::fs::read_to_string(&p)
-                .map(|t| (p.clone(), t))
-                .map_err(|err| format!("cannot read {}: {err}", p.display()))
-        };
-        match e {
-            E::OpenFile { file, line } => match read(self, file) {
-                Ok((_, text)) => {
-                    let n = text.lines().count() as i64;
-                    match line {
-                        Some(l) if *l > n => {
-                            Verdict::Pass(format!("opened; line {l} is past the end ({n} lines)"))
-                        }
-                        _ => Verdict::Pass(format!("opened ({n} lines)")),
-                    }
-                }
-                Err(why) => Verdict::Fail(why),
-            },
-            E::SelectMatchingText {
-                file,
-                matching,
-                before,
-                after,
-            } => match read(self, file) {
-                Ok((_, text)) => match files::select_matching(&text, matching, *before, *after) {
-                    Ok(Some(s)) => Verdict::Pass(format!(
-                        "selected lines {}–{}",
-                        s.lines().start() + 1,
-                        s.lines().end() + 1
-                    )),
-                    Ok(None) => {
-                        Verdict::Pass(format!("no match for `{}` (not an error)", matching.text))
-                    }
-                    Err(why) => Verdict::Fail(why),
-                },
-                Err(why) => Verdict::Fail(why),
-            },
-            E::SelectLinesInRange { file, start, stop } => match read(self, file) {
-                Ok((_, text)) => match files::select_lines(&text, *start, *stop) {
-                    Ok(_) => Verdict::Pass("selected".into()),
-                    Err(why) => Verdict::Fail(why),
-                },
-                Err(why) => Verdict::Fail(why),
-            },
-            E::ExecuteCommand { command, args } if command == "workbench.action.findInFiles" => {
-                let a = args.get(0).unwrap_or(args);
-                let q = a["query"].as_str().unwrap_or("");
-                let include = a["filesToInclude"].as_str().unwrap_or("");
-                match files::search(
-                    &self.ws.exercises_dir(),
-                    q,
-                    a["isRegex"].as_bool().unwrap_or(false),
-                    include,
-                    500,
-                ) {
-                    Ok(h) if h.is_empty() => {
-                        Verdict::Fail(format!("no hits for `{q}` in {include}"))
-                    }
-                    Ok(h) => Verdict::Pass(format!(
-                        "{} hit{}",
-                        h.len(),
-                        if h.len() == 1 { "" } else { "s" }
-                    )),
-                    Err(why) => Verdict::Fail(why),
-                }
-            }
-            E::ExecuteCommand { command, .. } => {
-                Verdict::Skip(format!("{command} has no terminal meaning"))
-            }
-            E::CloseFile { .. } => Verdict::Pass("closed".into()),
-            _ => Verdict::Fail(
-                "this editing action is not available in this version of lectern".into(),
-            ),
         }
     }
 

@@ -118,3 +118,96 @@ fn failed_action_and_notice() {
     a.scroll = 12;
     insta::assert_snapshot!(draw(&mut a, 120, 30));
 }
+
+#[test]
+fn editor_selection_changes_and_search() {
+    use lectern::action::{EditorAction, TextMatch};
+    use lectern::runtime::editor::{Editor, Scope};
+    let d = tempfile::tempdir().unwrap();
+    let ex = d.path().join("exercises");
+    std::fs::create_dir_all(&ex).unwrap();
+    std::fs::write(ex.join("app.py"), "import time\n\n\ndef handler(environ, start_response):\n    start_response('200 OK', [])\n    return [b'hello']\n").unwrap();
+    let scope = Scope {
+        home: d.path(),
+        exercises: &ex,
+        allow_outside: false,
+    };
+    let mut ed = Editor::default();
+    let m = TextMatch {
+        text: r"def (\w+)\(".into(),
+        is_regex: true,
+        group: Some(1),
+        start: None,
+        stop: None,
+    };
+    ed.apply(
+        &scope,
+        &EditorAction::SelectMatchingText {
+            file: "app.py".into(),
+            matching: m,
+            before: None,
+            after: None,
+        },
+    )
+    .unwrap();
+    let draw = |ed: &Editor| {
+        let mut term = Terminal::new(TestBackend::new(70, 12)).unwrap();
+        term.draw(|f| lectern::ui::editor_view::draw(f, f.area(), ed, d.path(), true))
+            .unwrap();
+        term.backend().to_string()
+    };
+    insta::assert_snapshot!("editor_selection", draw(&ed));
+    let m = TextMatch {
+        text: "import time".into(),
+        is_regex: false,
+        group: None,
+        start: None,
+        stop: None,
+    };
+    ed.apply(
+        &scope,
+        &EditorAction::AppendLinesAfterMatch {
+            file: "app.py".into(),
+            matching: m,
+            text: "import os\nimport sys\n".into(),
+        },
+    )
+    .unwrap();
+    insta::assert_snapshot!("editor_changed_lines", draw(&ed));
+    ed.apply(
+        &scope,
+        &EditorAction::ExecuteCommand {
+            command: "workbench.action.findInFiles".into(),
+            args: serde_json::json!([{"query": "import", "filesToInclude": "*.py"}]),
+        },
+    )
+    .unwrap();
+    insta::assert_snapshot!("search_results", draw(&ed));
+}
+
+#[test]
+fn sections_fold_and_open() {
+    let state = tempfile::tempdir().unwrap();
+    let mut a = app("classic", state.path());
+    a.open_page(1);
+    let text = draw(&mut a, 120, 80);
+    assert!(
+        text.contains("▸ More details") && !text.contains("What"),
+        "{text}"
+    );
+    // The section card toggles its contents.
+    let begin = a
+        .doc
+        .lesson
+        .actions()
+        .iter()
+        .find(|x| x.action.name == "section:begin")
+        .unwrap()
+        .id;
+    a.run_action(begin);
+    let text = draw(&mut a, 120, 80);
+    assert!(
+        text.contains("▾ More details") && text.contains("What"),
+        "{text}"
+    );
+}

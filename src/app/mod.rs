@@ -1,14 +1,16 @@
 //! App state and what input does to it. Input becomes an `Intent`; `apply`
 //! changes state; `ui::draw` only reads it.
 
+mod actions;
 pub mod run;
+pub mod views;
 
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 use ratatui::layout::Rect;
 
-use crate::action::{ActionKind, Cooldown, DashboardAction, Session, TerminalAction};
+use crate::action::{ActionKind, Cooldown, Session, TerminalAction};
 use crate::page::{self, PageDoc};
 use crate::progress::{Progress, Saved, Store};
 use crate::runtime::{ActionRef, Outcome, Runtime, TermId, Update};
@@ -20,15 +22,29 @@ use crate::workshop::Workshop;
 pub enum Focus {
     Lesson,
     Terminal(TermId),
+    /// The editor or the dashboard shown on the right.
+    View,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Overlay {
     Help,
-    Pages { selected: usize },
-    ConfirmQuit { busy: Vec<String> },
+    Pages {
+        selected: usize,
+    },
+    ConfirmQuit {
+        busy: Vec<String>,
+    },
     Trust,
-    SetupLog { scroll: usize },
+    SetupLog {
+        scroll: usize,
+    },
+    /// A line of text from the learner (an upload's local path).
+    Input {
+        prompt: String,
+        value: String,
+        target: String,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -47,7 +63,6 @@ pub enum Intent {
     CopySelected,
     FocusLesson,
     FocusTerminal(TermId),
-    SelectTerminalTab(isize),
     TermBytes(Vec<u8>),
     TermScroll(TermId, isize),
     Paste(String),
@@ -56,8 +71,34 @@ pub enum Intent {
     OverlayMove(isize),
     OverlayAccept,
     Trust(bool),
+    /// Show the next / previous tab on the right: terminals, Editor, dashboards.
+    CycleTab(isize),
+    SelectTab(Tab),
+    FocusView,
+    ViewScroll(isize),
+    /// Open the selected search hit.
+    SearchOpen,
+    Undo,
+    /// Open the current file in $VISUAL / $EDITOR in a terminal.
+    ExternalEditor,
+    InputChar(char),
+    InputBackspace,
     /// Test-only: proves the panic hook restores the terminal.
     Panic,
+}
+
+/// The action reference used for commands lectern types itself (e.g. `$EDITOR`).
+pub const INTERNAL: ActionRef = ActionRef {
+    page: usize::MAX,
+    id: 0,
+};
+
+/// A tab on the right-hand side.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tab {
+    Terminal(TermId),
+    Editor,
+    Dashboard(usize),
 }
 
 /// Where things were drawn last, for mouse hit-testing and PTY sizes.
@@ -67,6 +108,8 @@ pub struct Areas {
     pub lesson_inner: Rect,
     pub terms: Vec<(TermId, Rect)>,
     pub tabs: Rect,
+    /// The editor or dashboard area, when one is shown.
+    pub view: Rect,
     pub status: Rect,
 }
 
@@ -89,6 +132,13 @@ pub struct App {
     pub trust_flag: bool,
     /// OSC 52 clipboard text for the driver to write to the real terminal.
     pub clipboard: Option<String>,
+    pub editor: crate::runtime::editor::Editor,
+    pub view: views::View,
+    pub dashboards: Vec<views::DashboardTab>,
+    /// `section:begin` ids whose contents are folded on this page.
+    pub folded: std::collections::HashSet<usize>,
+    pub allow_outside: bool,
+    exam_stops: Vec<std::sync::Arc<std::sync::atomic::AtomicBool>>,
     store: Store,
     progress: Progress,
     cascades: Vec<(Instant, ActionRef)>,
@@ -140,6 +190,12 @@ impl App {
             quit: false,
             trust_flag: trust,
             clipboard: None,
+            editor: Default::default(),
+            view: views::View::Terminals,
+            dashboards: Vec::new(),
+            folded: Default::default(),
+            allow_outside: false,
+            exam_stops: Vec::new(),
             store,
             progress,
             cascades: Vec::new(),
@@ -148,6 +204,18 @@ impl App {
             generation: 0,
         };
         app.selected = app.visible_cards().first().copied();
+        app.folded = app.initial_folds();
+        // The workshop's own dashboards (resources/workshop.yaml), as tabs.
+        for d in app.ws.resources.dashboards.clone() {
+            let url = crate::workshop::resources::expand_vars(&d.url, &app.ws.vars);
+            let content = app.dashboard_content(&url);
+            app.dashboards.push(views::DashboardTab {
+                name: d.name,
+                url,
+                content,
+                builtin: false,
+            });
+        }
         app
     }
 
@@ -163,13 +231,22 @@ impl App {
             .collect()
     }
 
-    /// Ids of the cards a learner can select on this page.
+    /// Ids of the cards a learner can select on this page (shown, not folded away).
     pub fn visible_cards(&self) -> Vec<usize> {
+        if !self.laid.cards.is_empty() || self.laid_key.is_some() {
+            return self.laid.cards.iter().map(|c| c.id).collect();
+        }
         self.doc
             .lesson
             .actions()
             .iter()
-            .filter(|a| !a.action.common.hidden)
+            .filter(|a| {
+                !a.action.common.hidden
+                    && !matches!(
+                        a.action.kind,
+                        ActionKind::Section(crate::action::SectionAction::End { .. })
+                    )
+            })
             .map(|a| a.id)
             .collect()
     }
@@ -199,6 +276,7 @@ impl App {
         }
         let outcomes = self.page_outcomes();
         let st = ViewState {
+            folded: &self.folded,
             outcomes: &outcomes,
             selected: if self.focus == Focus::Lesson {
                 self.selected
@@ -220,9 +298,13 @@ impl App {
             return;
         }
         self.page = index;
+        self.stop_examiners();
         self.doc = page::load(&self.ws, index);
         self.scroll = 0;
+        self.laid = Laid::default();
+        self.laid_key = None;
         self.selected = self.visible_cards().first().copied();
+        self.folded = self.initial_folds();
         self.cascades.clear();
         self.progress.page = Some(self.ws.pages[index].name.clone());
         self.save();
@@ -343,41 +425,21 @@ impl App {
         }
         self.last_run.insert(r, Instant::now());
         let outcome = match &a.kind {
-            ActionKind::Terminal(t) => self.run_terminal(r, t),
-            ActionKind::Dashboard(DashboardAction::Create { name, url, focus })
-                if url.starts_with("terminal:") =>
-            {
-                let tname = url.trim_start_matches("terminal:");
-                let tname = if tname.is_empty() {
-                    name.as_str()
-                } else {
-                    tname
-                };
-                match self.runtime.terminal(tname) {
-                    Ok(id) => {
-                        if *focus {
-                            self.active_term = id;
-                        }
-                        Outcome::Done(format!("terminal {tname} ready"))
-                    }
-                    Err(e) => Outcome::Failed(format!("cannot start terminal {tname}: {e}")),
-                }
+            ActionKind::Terminal(t) => {
+                self.view = views::View::Terminals;
+                self.run_terminal(r, t)
             }
+            ActionKind::Editor(e) => self.editor_action(r, e),
+            ActionKind::Dashboard(d) => self.dashboard_action(d),
+            ActionKind::Examiner(t) => self.examiner_action(r, t),
+            ActionKind::Section(s) => self.section_action(id, s),
+            ActionKind::Files(f) => self.files_action(f),
             ActionKind::Copy { text, .. } => {
                 self.clipboard = Some(text.clone());
                 Outcome::Done("copied to the clipboard".into())
             }
-            ActionKind::Section(_) => Outcome::Done("section".into()),
-            other => Outcome::Failed(format!(
-                "{} actions are not available in this version of lectern",
-                match other {
-                    ActionKind::Editor(_) => "editor",
-                    ActionKind::Dashboard(_) => "dashboard",
-                    ActionKind::Examiner(_) => "examiner",
-                    _ => "file",
-                }
-            )),
         };
+        self.changed();
         self.record(r, outcome);
     }
 
@@ -421,6 +483,16 @@ impl App {
 
     pub fn on_update(&mut self, u: Update) {
         match u {
+            Update::Action(r, o) if r == INTERNAL => {
+                // The external editor exited: show the file as it is now.
+                if !o.is_running() {
+                    if let Some(f) = self.editor.current_mut() {
+                        f.refresh();
+                    }
+                    self.view = views::View::Editor;
+                    self.focus = Focus::View;
+                }
+            }
             Update::Action(r, o) => self.record(r, o),
             Update::Notice(n) => self.notice = Some(n),
             Update::TerminalExited(id) => {
@@ -433,6 +505,25 @@ impl App {
                 self.notice = Some(format!("the shell in terminal {name} exited"));
             }
             Update::TerminalAdded(_) => {}
+        }
+        self.changed();
+    }
+
+    /// Events the runtime does not handle: dashboard data and examiner results.
+    pub fn on_app_event(&mut self, ev: &crate::runtime::Event) {
+        match ev {
+            crate::runtime::Event::Dashboard(i, gen, data) => {
+                self.on_dashboard_data(*i, *gen, data.clone())
+            }
+            crate::runtime::Event::Examiner(r, res) => {
+                let o = if res.passed {
+                    Outcome::Done(res.summary())
+                } else {
+                    Outcome::Failed(res.summary())
+                };
+                self.record(*r, o);
+            }
+            _ => {}
         }
         self.changed();
     }
@@ -451,6 +542,11 @@ impl App {
     }
 
     pub fn on_timer(&mut self, now: Instant) {
+        if let (Some(at), views::View::Dashboard(i)) = (self.dashboard_deadline(), self.view) {
+            if at <= now {
+                self.query_dashboard(i);
+            }
+        }
         for u in self.runtime.on_timer(now) {
             self.on_update(u);
         }
@@ -572,13 +668,6 @@ impl App {
                     self.changed();
                 }
             }
-            Intent::SelectTerminalTab(d) => {
-                let n = self.runtime.terminals.len();
-                if n > 0 {
-                    let id = (self.active_term as isize + d).rem_euclid(n as isize) as usize;
-                    self.apply(Intent::FocusTerminal(id));
-                }
-            }
             Intent::TermBytes(b) => {
                 if let Focus::Terminal(id) = self.focus {
                     self.term_scroll.remove(&id);
@@ -635,6 +724,7 @@ impl App {
                 Some(Overlay::Pages { selected }) => self.apply(Intent::GotoPage(selected)),
                 Some(Overlay::ConfirmQuit { .. }) => self.quit = true,
                 Some(Overlay::Trust) => self.apply(Intent::Trust(true)),
+                Some(Overlay::Input { value, target, .. }) => self.upload(&value, &target),
                 _ => {}
             },
             Intent::Trust(yes) => {
@@ -647,7 +737,157 @@ impl App {
                     self.notice = Some("autostart actions skipped; run them with Enter".into());
                 }
             }
+            Intent::CycleTab(d) => {
+                let tabs = self.tabs();
+                let cur = tabs
+                    .iter()
+                    .position(|t| *t == self.current_tab())
+                    .unwrap_or(0) as isize;
+                let next = tabs[(cur + d).rem_euclid(tabs.len() as isize) as usize];
+                self.select_tab(next);
+            }
+            Intent::SelectTab(t) => self.select_tab(t),
+            Intent::FocusView => {
+                self.focus = match self.view {
+                    views::View::Terminals => Focus::Terminal(self.active_term),
+                    _ => Focus::View,
+                };
+                self.changed();
+            }
+            Intent::ViewScroll(n) => match self.view {
+                views::View::Editor if self.editor.show_search => {
+                    if let Some(s) = &mut self.editor.search {
+                        s.selected = (s.selected as isize + n)
+                            .clamp(0, s.hits.len().saturating_sub(1) as isize)
+                            as usize;
+                    }
+                }
+                views::View::Editor => {
+                    if let Some(f) = self.editor.current_mut() {
+                        let max = f.text.lines().count().saturating_sub(1);
+                        f.scroll = (f.scroll as isize + n).clamp(0, max as isize) as usize;
+                    }
+                }
+                _ => {}
+            },
+            Intent::SearchOpen => {
+                let hit = self
+                    .editor
+                    .search
+                    .as_ref()
+                    .and_then(|s| s.hits.get(s.selected).cloned());
+                if let Some(h) = hit {
+                    let height = self.view_height();
+                    match self.editor.open(h.path.clone()) {
+                        Ok(f) => {
+                            f.selection = Some(crate::runtime::files::Selection {
+                                start: (h.line, h.cols.start),
+                                end: (h.line, h.cols.end),
+                            });
+                            f.reveal(h.line, height);
+                        }
+                        Err(e) => {
+                            self.notice = Some(format!("cannot open {}: {e}", h.path.display()))
+                        }
+                    }
+                }
+            }
+            Intent::Undo => {
+                self.notice = Some(match self.editor.undo() {
+                    Ok(m) | Err(m) => m,
+                });
+            }
+            Intent::ExternalEditor => {
+                let Some(path) = self.editor.current().map(|f| f.path.clone()) else {
+                    self.notice = Some("no file is open in the editor".into());
+                    return;
+                };
+                let editor = std::env::var("VISUAL")
+                    .ok()
+                    .or_else(|| std::env::var("EDITOR").ok())
+                    .filter(|e| !e.trim().is_empty())
+                    .unwrap_or_else(|| "vi".into());
+                let quoted = format!("'{}'", path.to_string_lossy().replace('\'', "'\\''"));
+                let session = Session::Named("edit".into());
+                if let Some(id) = self.session_term(&session) {
+                    self.runtime
+                        .execute(INTERNAL, &session, &format!("{editor} {quoted}"), false);
+                    self.view = views::View::Terminals;
+                    self.active_term = id;
+                    self.focus = Focus::Terminal(id);
+                }
+            }
+            Intent::InputChar(c) => {
+                if let Some(Overlay::Input { value, .. }) = &mut self.overlay {
+                    value.push(c);
+                }
+            }
+            Intent::InputBackspace => {
+                if let Some(Overlay::Input { value, .. }) = &mut self.overlay {
+                    value.pop();
+                }
+            }
             Intent::Panic => panic!("test-only panic requested (LECTERN_TEST_PANIC)"),
+        }
+    }
+
+    /// The tabs on the right, in order: each terminal, the editor, each dashboard.
+    pub fn tabs(&self) -> Vec<Tab> {
+        let mut v: Vec<Tab> = self
+            .runtime
+            .terminals
+            .iter()
+            .map(|t| Tab::Terminal(t.id))
+            .collect();
+        v.push(Tab::Editor);
+        for (i, d) in self.dashboards.iter().enumerate() {
+            if !matches!(d.content, views::DashboardContent::Terminal(_)) {
+                v.push(Tab::Dashboard(i));
+            }
+        }
+        v
+    }
+
+    pub fn current_tab(&self) -> Tab {
+        match self.view {
+            views::View::Terminals => Tab::Terminal(self.active_term),
+            views::View::Editor => Tab::Editor,
+            views::View::Dashboard(i) => Tab::Dashboard(i),
+        }
+    }
+
+    pub fn select_tab(&mut self, t: Tab) {
+        match t {
+            Tab::Terminal(id) => {
+                self.view = views::View::Terminals;
+                self.active_term = id;
+            }
+            Tab::Editor => self.view = views::View::Editor,
+            Tab::Dashboard(i) => {
+                self.view = views::View::Dashboard(i);
+                self.query_dashboard(i);
+            }
+        }
+        if self.focus != Focus::Lesson {
+            self.apply(Intent::FocusView);
+        }
+        self.changed();
+    }
+
+    pub fn tab_label(&self, t: Tab) -> String {
+        match t {
+            Tab::Terminal(id) => format!(
+                "Terminal {}",
+                self.runtime
+                    .terminals
+                    .get(id)
+                    .map_or("?", |t| t.name.as_str())
+            ),
+            Tab::Editor => "Editor".into(),
+            Tab::Dashboard(i) => self
+                .dashboards
+                .get(i)
+                .map_or("?".into(), |d| d.name.clone()),
         }
     }
 
@@ -669,7 +909,24 @@ impl App {
         let ids: Vec<usize> = self.runtime.terminals.iter().map(|t| t.id).collect();
         let (lesson, terms, status) = ui::layout(area, ids.len());
         let active = self.active_term.min(ids.len().saturating_sub(1));
-        let (tabs, panes) = ui::term_areas(terms, &ids, active);
+        let (tabs, mut panes) = ui::term_areas(terms, &ids, active);
+        self.areas.view = Rect::default();
+        if self.view != views::View::Terminals {
+            // The editor or a dashboard takes the place of the terminals.
+            let body = Rect {
+                y: terms.y + 1,
+                height: terms.height.saturating_sub(1),
+                ..terms
+            };
+            self.areas.view = body;
+            let keep = panes.first().map(|(_, r)| *r);
+            panes.clear();
+            for t in &mut self.runtime.terminals {
+                if let Some(r) = keep {
+                    t.resize(r.height.saturating_sub(2), r.width.saturating_sub(2));
+                }
+            }
+        }
         self.areas.lesson = lesson;
         self.areas.lesson_inner = Rect {
             x: lesson.x + 1,

@@ -150,6 +150,7 @@ async fn run_async(ws: Workshop, opts: Options) -> io::Result<()> {
                 for u in app.runtime.on_event(&ev) {
                     app.on_update(u);
                 }
+                app.on_app_event(&ev);
                 need_draw |= visible;
             },
             _ = sleep => {
@@ -207,6 +208,15 @@ fn to_intent(app: &App, ev: &CtEvent, test_panic: bool) -> Option<Intent> {
 
 fn key_intent(app: &App, k: &KeyEvent, test_panic: bool) -> Option<Intent> {
     let ctrl = k.modifiers.contains(KeyModifiers::CONTROL);
+    if let Some(Overlay::Input { .. }) = &app.overlay {
+        return match k.code {
+            KeyCode::Enter => Some(Intent::OverlayAccept),
+            KeyCode::Esc => Some(Intent::CloseOverlay),
+            KeyCode::Backspace => Some(Intent::InputBackspace),
+            KeyCode::Char(c) if !ctrl => Some(Intent::InputChar(c)),
+            _ => None,
+        };
+    }
     if let Some(o) = &app.overlay {
         return match (o, k.code) {
             (Overlay::Trust, KeyCode::Char('y')) => Some(Intent::Trust(true)),
@@ -254,6 +264,26 @@ fn key_intent(app: &App, k: &KeyEvent, test_panic: bool) -> Option<Intent> {
         let bytes = ui::keys::encode(k, app_cursor);
         return (!bytes.is_empty()).then_some(Intent::TermBytes(bytes));
     }
+    if app.focus == Focus::View {
+        let page = app.areas.view.height.saturating_sub(3).max(1) as isize;
+        return match k.code {
+            KeyCode::Char(']') if ctrl => Some(Intent::FocusLesson),
+            KeyCode::Char('5') if ctrl => Some(Intent::FocusLesson),
+            KeyCode::Esc => Some(Intent::FocusLesson),
+            KeyCode::Up | KeyCode::Char('k') => Some(Intent::ViewScroll(-1)),
+            KeyCode::Down | KeyCode::Char('j') => Some(Intent::ViewScroll(1)),
+            KeyCode::PageUp => Some(Intent::ViewScroll(-page)),
+            KeyCode::PageDown | KeyCode::Char(' ') => Some(Intent::ViewScroll(page)),
+            KeyCode::Enter => Some(Intent::SearchOpen),
+            KeyCode::Char('u') => Some(Intent::Undo),
+            KeyCode::Char('e') => Some(Intent::ExternalEditor),
+            KeyCode::Char('[') => Some(Intent::CycleTab(-1)),
+            KeyCode::Char(']') => Some(Intent::CycleTab(1)),
+            KeyCode::Char('q') => Some(Intent::Quit),
+            KeyCode::Char('?') => Some(Intent::Open(Overlay::Help)),
+            _ => None,
+        };
+    }
     let page = usize::from(app.areas.lesson_inner.height.max(2)) as isize - 1;
     Some(match k.code {
         KeyCode::Char('q') => Intent::Quit,
@@ -273,9 +303,10 @@ fn key_intent(app: &App, k: &KeyEvent, test_panic: bool) -> Option<Intent> {
         KeyCode::Right | KeyCode::Char('n') => Intent::NextPage,
         KeyCode::Left | KeyCode::Char('p') => Intent::PrevPage,
         KeyCode::Char('y') => Intent::CopySelected,
-        KeyCode::Char('t') => Intent::FocusTerminal(app.active_term),
-        KeyCode::Char('[') => Intent::SelectTerminalTab(-1),
-        KeyCode::Char(']') => Intent::SelectTerminalTab(1),
+        KeyCode::Char('t') => Intent::FocusView,
+        KeyCode::Char('e') => Intent::ExternalEditor,
+        KeyCode::Char('[') => Intent::CycleTab(-1),
+        KeyCode::Char(']') => Intent::CycleTab(1),
         KeyCode::Char(c @ '1'..='9') => Intent::FocusTerminal(c as usize - '1' as usize),
         KeyCode::Char('!') if test_panic => Intent::Panic,
         _ => return None,
@@ -317,18 +348,24 @@ fn mouse_intent(app: &App, m: &MouseEvent) -> Option<Intent> {
                 }
                 return Some(Intent::TermScroll(id, if up { 3 } else { -3 }));
             }
+            if contains(&app.areas.view, x, y) {
+                return Some(Intent::ViewScroll(if up { -3 } else { 3 }));
+            }
             contains(&app.areas.lesson, x, y).then_some(Intent::Scroll(if up { -3 } else { 3 }))
         }
         MouseEventKind::Down(MouseButton::Left) => {
             if let Some(id) = over_term {
                 return Some(Intent::FocusTerminal(id));
             }
+            if contains(&app.areas.view, x, y) {
+                return Some(Intent::FocusView);
+            }
             if contains(&app.areas.tabs, x, y) {
                 let mut start = app.areas.tabs.x;
-                for t in &app.runtime.terminals {
-                    let w = format!(" Terminal {} ", t.name).chars().count() as u16 + 1;
+                for t in app.tabs() {
+                    let w = app.tab_label(t).chars().count() as u16 + 3;
                     if x < start + w {
-                        return Some(Intent::FocusTerminal(t.id));
+                        return Some(Intent::SelectTab(t));
                     }
                     start += w;
                 }

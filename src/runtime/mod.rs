@@ -6,6 +6,8 @@
 //! with `Update`s about action outcomes.
 
 pub mod datasource;
+pub mod editor;
+pub mod edits;
 pub mod examiner;
 pub mod files;
 pub mod grafana;
@@ -15,6 +17,7 @@ pub mod services;
 pub mod setup;
 pub mod shell;
 pub mod terminal;
+pub mod yaml_edit;
 
 use std::collections::{HashMap, VecDeque};
 use std::path::PathBuf;
@@ -45,6 +48,9 @@ pub enum Event {
     Exited(TermId),
     Setup(setup::Progress),
     Service(services::ServiceProgress),
+    /// Fresh data for dashboard tab `tab` (its query generation, then one entry per panel).
+    Dashboard(usize, u64, Vec<datasource::PanelData>),
+    Examiner(ActionRef, examiner::ExamResult),
 }
 
 /// What happened to an action.
@@ -291,6 +297,35 @@ impl Runtime {
             }
         }
         Outcome::Done("Ctrl-C sent".into())
+    }
+
+    /// `editor:open-terminal`, `send-to-terminal`, ...: VS Code's terminals,
+    /// here named terminals like any other.
+    pub fn editor_terminal(
+        &mut self,
+        action: ActionRef,
+        op: &str,
+        session: &str,
+        text: Option<&str>,
+        endl: bool,
+    ) -> Outcome {
+        let s = Session::Named(session.to_string());
+        match op {
+            "open-terminal" => match self.terminal(session) {
+                Ok(_) => Outcome::Done(format!("terminal {session} ready")),
+                Err(e) => Outcome::Failed(e.to_string()),
+            },
+            "send-to-terminal" => self.input(&s, text.unwrap_or(""), endl),
+            "interrupt-terminal" => self.interrupt(action, &s),
+            "clear-terminal" => self.clear(&s),
+            _ => match self.find(session) {
+                Some(id) => {
+                    self.terminals[id].shutdown(Duration::from_millis(500));
+                    Outcome::Done("closed".into())
+                }
+                None => Outcome::Done("no such terminal".into()),
+            },
+        }
     }
 
     /// Whether any terminal has a foreground job running.

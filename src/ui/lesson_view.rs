@@ -8,6 +8,7 @@ use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
 use unicode_width::UnicodeWidthStr;
 
+use crate::action::{ActionKind, SectionAction};
 use crate::lesson::{Block, BlockKind, CalloutKind, Inline, Lesson};
 use crate::runtime::Outcome;
 use crate::sanitize::clean_line;
@@ -27,6 +28,8 @@ pub struct Laid {
 }
 
 pub struct ViewState<'a> {
+    /// `section:begin` ids whose sections are folded.
+    pub folded: &'a std::collections::HashSet<usize>,
     pub outcomes: &'a HashMap<usize, Outcome>,
     pub selected: Option<usize>,
     pub now: Instant,
@@ -59,11 +62,27 @@ fn push(laid: &mut Laid, prefix: &str, mut line: Line<'static>) {
 
 fn blocks(bs: &[Block], width: usize, st: &ViewState, laid: &mut Laid, prefix: &str) {
     let mut first = true;
+    // Depth of folded sections we are inside (their contents are not drawn).
+    let mut folded_depth = 0usize;
     for b in bs {
         if let BlockKind::Action(a) = &b.kind {
-            if a.action.common.hidden {
-                continue;
+            match &a.action.kind {
+                ActionKind::Section(SectionAction::Begin { .. }) if folded_depth > 0 => {
+                    folded_depth += 1;
+                    continue;
+                }
+                ActionKind::Section(SectionAction::End { .. }) => {
+                    folded_depth = folded_depth.saturating_sub(1);
+                    continue;
+                }
+                ActionKind::Section(SectionAction::Begin { .. }) if st.folded.contains(&a.id) => {
+                    folded_depth = 1;
+                }
+                _ if folded_depth > 0 || a.action.common.hidden => continue,
+                _ => {}
             }
+        } else if folded_depth > 0 {
+            continue;
         }
         if !first {
             push(laid, prefix.trim_end(), Line::default());
@@ -360,7 +379,24 @@ fn card(
     laid: &mut Laid,
     prefix: &str,
 ) {
-    let c = action.card();
+    let mut c = action.card();
+    if let ActionKind::Section(SectionAction::Begin { title, .. }) = &action.kind {
+        let arrow = if st.folded.contains(&id) {
+            "▸"
+        } else {
+            "▾"
+        };
+        c.body = format!("{arrow} {title}");
+    }
+    if let ActionKind::Section(SectionAction::Heading { title }) = &action.kind {
+        let style = Style::default().fg(HEADING).add_modifier(Modifier::BOLD);
+        push(
+            laid,
+            prefix,
+            Line::styled(format!("━━ {} ━━", clean_line(title)), style),
+        );
+        return;
+    }
     let selected = st.selected == Some(id);
     let border = if selected {
         Style::default()

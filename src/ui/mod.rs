@@ -1,5 +1,7 @@
 //! Drawing. Reads the app state, never changes it.
 
+pub mod dashboard_view;
+pub mod editor_view;
 pub mod keys;
 pub mod lesson_view;
 
@@ -25,8 +27,9 @@ pub const KEYS: &[(&str, &str)] = &[
     ("l", "list of pages (Enter jumps)"),
     ("y", "copy the selected action's text (OSC 52)"),
     ("1-9", "focus terminal N"),
-    ("t", "focus the terminal shown"),
-    ("[ ]", "show the previous / next terminal"),
+    ("t, click", "focus what is shown on the right"),
+    ("[ ]", "previous / next tab: terminals, Editor, dashboards"),
+    ("e", "edit the editor's file in $VISUAL / $EDITOR"),
     ("L", "setup script logs"),
     ("?", "this help"),
     ("q", "quit (asks while commands run)"),
@@ -34,6 +37,12 @@ pub const KEYS: &[(&str, &str)] = &[
     ("any key", "goes to the terminal, Ctrl-C and Esc too"),
     ("Ctrl-]", "back to the lesson"),
     ("Shift-PgUp/PgDn, wheel", "scroll back through output"),
+    ("In the editor or a dashboard", ""),
+    ("↑ ↓ PgUp PgDn, wheel", "scroll (search results: choose)"),
+    ("Enter", "open the chosen search result"),
+    ("u", "undo lectern's last change to this file"),
+    ("e", "edit the file in $VISUAL / $EDITOR"),
+    ("Esc, Ctrl-]", "back to the lesson"),
 ];
 
 pub fn layout(area: Rect, term_count: usize) -> (Rect, Rect, Rect) {
@@ -147,21 +156,33 @@ fn draw_lesson(f: &mut Frame, app: &App, areas: &Areas) {
 
 fn draw_terminals(f: &mut Frame, app: &App, areas: &Areas) {
     if areas.tabs.height > 0 {
+        let current = app.current_tab();
         let mut spans = Vec::new();
-        for t in &app.runtime.terminals {
-            let active = t.id == app.active_term;
-            let style = if active {
+        for t in app.tabs() {
+            let style = if t == current {
                 Style::default().fg(Color::Black).bg(Color::Cyan)
             } else {
                 Style::default().fg(Color::Gray)
             };
             spans.push(Span::styled(
-                format!(" Terminal {} ", clean_line(&t.name)),
+                format!(" {} ", clean_line(&app.tab_label(t))),
                 style,
             ));
             spans.push(Span::raw(" "));
         }
         f.render_widget(Paragraph::new(Line::from(spans)), areas.tabs);
+    }
+    let focused_view = app.focus == Focus::View;
+    match app.view {
+        crate::app::views::View::Editor => {
+            editor_view::draw(f, areas.view, &app.editor, &app.ws.root, focused_view)
+        }
+        crate::app::views::View::Dashboard(i) => {
+            if let Some(tab) = app.dashboards.get(i) {
+                dashboard_view::draw(f, areas.view, tab, focused_view);
+            }
+        }
+        crate::app::views::View::Terminals => {}
     }
     for (id, area) in &areas.terms {
         let Some(t) = app.runtime.terminals.get(*id) else {
@@ -212,12 +233,13 @@ fn draw_status(f: &mut Frame, app: &App, area: Rect) {
                 .get(id)
                 .map_or("?", |t| t.name.as_str())
         ),
+        Focus::View => app.tab_label(app.current_tab()).to_lowercase(),
     };
     let page = &app.ws.pages[app.page.min(app.ws.pages.len().saturating_sub(1))];
     let next = page.exit_sign.clone().unwrap_or_else(|| "Continue".into());
     let hint = match app.focus {
         Focus::Lesson => format!("? help · Tab action · Enter run · n {next} · q quit"),
-        Focus::Terminal(_) => "Ctrl-] back to the lesson".to_string(),
+        Focus::Terminal(_) | Focus::View => "Ctrl-] back to the lesson".to_string(),
     };
     let message = app
         .notice
@@ -238,7 +260,7 @@ fn draw_status(f: &mut Frame, app: &App, area: Rect) {
     let hint = if hint.chars().count() > room {
         match app.focus {
             Focus::Lesson => "? help · q quit".to_string(),
-            Focus::Terminal(_) => "Ctrl-] lesson".to_string(),
+            Focus::Terminal(_) | Focus::View => "Ctrl-] lesson".to_string(),
         }
     } else {
         hint
@@ -352,6 +374,23 @@ fn draw_overlay(f: &mut Frame, app: &App, o: &Overlay) {
             ],
             76,
             7,
+        ),
+        Overlay::Input { prompt, value, .. } => (
+            " Upload ",
+            vec![
+                Line::raw(clean_line(prompt)),
+                Line::styled(
+                    format!("> {}▏", clean_line(value)),
+                    Style::default().fg(Color::Yellow),
+                ),
+                Line::raw(""),
+                Line::styled(
+                    "Enter: upload      Esc: cancel",
+                    Style::default().fg(Color::DarkGray),
+                ),
+            ],
+            70,
+            6,
         ),
         Overlay::SetupLog { scroll } => {
             let mut lines = Vec::new();

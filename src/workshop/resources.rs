@@ -115,3 +115,25 @@ pub fn from_documents(docs: &[Value]) -> (Resources, Vec<String>) {
     }
     (res, notes)
 }
+
+/// Educates resources write variables as `$(name)`; fill in the ones we know.
+pub fn expand_vars(text: &str, vars: &super::Vars) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(i) = rest.find("$(") {
+        out.push_str(&rest[..i]);
+        let after = &rest[i + 2..];
+        match after.find(')') {
+            Some(j) if vars.get(&after[..j]).is_some() => {
+                out.push_str(vars.get(&after[..j]).unwrap_or_default());
+                rest = &after[j + 1..];
+            }
+            _ => {
+                out.push_str("$(");
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
