@@ -93,6 +93,9 @@ struct RunArgs {
     /// Start from the first page, forgetting saved progress.
     #[arg(long)]
     restart: bool,
+    /// Let editor and file actions reach files outside the workshop's folder.
+    #[arg(long)]
+    allow_outside_files: bool,
 }
 
 #[derive(Copy, Clone, PartialEq, Eq, ValueEnum)]
@@ -236,6 +239,7 @@ fn cmd_run(args: &RunArgs) -> Result<ExitCode, ExitCode> {
     let opts = lectern::app::run::Options {
         trust: args.trust,
         restart: args.restart,
+        allow_outside_files: args.allow_outside_files,
     };
     match lectern::app::run::run(ws, opts) {
         Ok(()) => Ok(ExitCode::SUCCESS),

@@ -362,3 +362,47 @@ fn required_actions_lock_the_next_page() {
     l.send(b"q");
     l.wait_exit();
 }
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap().flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            copy_dir(&p, &to.join(e.file_name()));
+        } else {
+            std::fs::copy(&p, to.join(e.file_name())).unwrap();
+        }
+    }
+}
+
+#[test]
+fn the_learners_editor_runs_in_a_pane_and_the_viewer_reloads() {
+    let state = tempfile::tempdir().unwrap();
+    let ws = state.path().join("ws");
+    copy_dir(&fixture("classic"), &ws);
+    // A stand-in for $EDITOR that changes the file and exits.
+    let mut l = Lectern::start(
+        &ws,
+        state.path(),
+        &["--restart"],
+        &[("EDITOR", "sed -i s/hello/bye/"), ("VISUAL", "")],
+    );
+    l.wait_text("root@");
+    l.send(b"n");
+    l.wait_text("Run something");
+    l.send(b"\t\t\t\r");
+    l.wait_text("opened at line 2");
+    l.wait_text("return [b\"hello\"]");
+    l.send(b"e");
+    l.wait_text("return [b\"bye\"]");
+    assert_eq!(
+        std::fs::read_to_string(ws.join("exercises/app.py"))
+            .unwrap()
+            .matches("bye")
+            .count(),
+        1
+    );
+    l.send(b"\x1d");
+    l.send(b"q");
+    l.wait_exit();
+}

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use super::views::{DashboardContent, DashboardTab, View};
-use super::{App, Overlay};
+use super::{App, InputFor, Overlay};
 use crate::action::{
     ActionKind, DashboardAction, EditorAction, ExaminerTest, FilesAction, SectionAction,
 };
@@ -306,13 +306,38 @@ impl App {
     }
 
     pub(super) fn examiner_action(&mut self, r: ActionRef, t: &ExaminerTest) -> Outcome {
+        let fields = form_fields(t.inputs.as_ref());
+        if !fields.is_empty() {
+            self.overlay = Some(Overlay::Input {
+                prompt: fields[0].1.clone(),
+                value: String::new(),
+                target: InputFor::ExamForm {
+                    action: r,
+                    test: Box::new(t.clone()),
+                    fields,
+                    values: Default::default(),
+                    index: 0,
+                },
+            });
+            return Outcome::Running {
+                since: Instant::now(),
+            };
+        }
+        self.run_examiner(r, t, None)
+    }
+
+    fn run_examiner(
+        &mut self,
+        r: ActionRef,
+        t: &ExaminerTest,
+        input: Option<serde_json::Value>,
+    ) -> Outcome {
         let stop = Arc::new(AtomicBool::new(false));
         self.exam_stops.push(stop.clone());
         let (dir, cwd) = (self.ws.workshop_dir.clone(), self.ws.exercises_dir());
         let env = runtime::session_env(&self.ws, &self.store);
         let tx = self.runtime.sender();
         let test = t.clone();
-        let input = t.inputs.as_ref().map(|_| serde_json::json!({}));
         std::thread::spawn(move || {
             let res = examiner::run(&dir, &cwd, &env, &test, input.as_ref(), &stop);
             let _ = tx.send(Event::Examiner(r, res));
@@ -320,6 +345,74 @@ impl App {
         Outcome::Running {
             since: Instant::now(),
         }
+    }
+
+    /// An answer to the input prompt.
+    pub(super) fn input_done(&mut self, value: String, target: InputFor) {
+        match target {
+            InputFor::Upload(path) => self.upload(&value, &path),
+            InputFor::ExamForm {
+                action,
+                test,
+                fields,
+                mut values,
+                index,
+            } => {
+                let (key, _, ty) = &fields[index];
+                let v = match ty.as_str() {
+                    "integer" => value
+                        .trim()
+                        .parse::<i64>()
+                        .map(serde_json::Value::from)
+                        .unwrap_or(serde_json::Value::String(value)),
+                    "number" => value
+                        .trim()
+                        .parse::<f64>()
+                        .map(serde_json::Value::from)
+                        .unwrap_or(serde_json::Value::String(value)),
+                    "boolean" => {
+                        serde_json::Value::Bool(matches!(value.trim(), "y" | "yes" | "true" | "1"))
+                    }
+                    _ => serde_json::Value::String(value),
+                };
+                values.insert(key.clone(), v);
+                if index + 1 < fields.len() {
+                    self.overlay = Some(Overlay::Input {
+                        prompt: fields[index + 1].1.clone(),
+                        value: String::new(),
+                        target: InputFor::ExamForm {
+                            action,
+                            test,
+                            fields,
+                            values,
+                            index: index + 1,
+                        },
+                    });
+                } else {
+                    let o =
+                        self.run_examiner(action, &test, Some(serde_json::Value::Object(values)));
+                    self.outcomes.insert(action, o);
+                }
+            }
+        }
+    }
+
+    /// Whether action `id` sits inside a section that is folded.
+    pub(super) fn in_folded_section(&self, id: usize) -> bool {
+        let mut open: Vec<usize> = Vec::new();
+        for a in self.doc.lesson.actions() {
+            if a.id == id {
+                return open.iter().any(|b| self.folded.contains(b));
+            }
+            match &a.action.kind {
+                ActionKind::Section(SectionAction::Begin { .. }) => open.push(a.id),
+                ActionKind::Section(SectionAction::End { .. }) => {
+                    open.pop();
+                }
+                _ => {}
+            }
+        }
+        false
     }
 
     /// Stop examiner tests that retry "until the learner leaves the page".
@@ -374,11 +467,29 @@ impl App {
     pub(super) fn section_action(&mut self, id: usize, s: &SectionAction) -> Outcome {
         match s {
             SectionAction::Begin { .. } => {
-                let open = !self.folded.remove(&id);
-                if open {
+                let was_open = !self.folded.remove(&id);
+                if was_open {
                     self.folded.insert(id);
+                } else {
+                    // Autostart actions of the section start when it is opened.
+                    let inside: Vec<usize> = self
+                        .doc
+                        .lesson
+                        .actions()
+                        .iter()
+                        .filter(|a| a.id > id)
+                        .take_while(|a| {
+                            !matches!(
+                                a.action.kind,
+                                ActionKind::Section(SectionAction::End { .. })
+                            )
+                        })
+                        .filter(|a| a.action.common.autostart && !self.in_folded_section(a.id))
+                        .map(|a| a.id)
+                        .collect();
+                    self.autostart_ids(inside);
                 }
-                Outcome::Done(if open { "folded" } else { "opened" }.into())
+                Outcome::Done(if was_open { "folded" } else { "opened" }.into())
             }
             SectionAction::End { name, toggle } => {
                 if *toggle {
@@ -457,7 +568,7 @@ impl App {
                 self.overlay = Some(Overlay::Input {
                     prompt: format!("Local file to upload to {path}:"),
                     value: String::new(),
-                    target: path.clone(),
+                    target: InputFor::Upload(path.clone()),
                 });
                 Outcome::Done("waiting for a file name".into())
             }
@@ -498,6 +609,36 @@ impl App {
             Err(e) => format!("cannot upload {}: {e}", src.display()),
         });
     }
+}
+
+/// The fields of an examiner `inputs` form: a JSON schema's properties
+/// (`inputs.schema.properties`), or a plain mapping of names.
+fn form_fields(inputs: Option<&serde_json::Value>) -> Vec<(String, String, String)> {
+    let Some(inputs) = inputs else {
+        return Vec::new();
+    };
+    let props = inputs["schema"]["properties"]
+        .as_object()
+        .or_else(|| inputs["properties"].as_object())
+        .or_else(|| inputs.as_object());
+    props
+        .map(|m| {
+            m.iter()
+                .filter(|(k, _)| *k != "schema" && *k != "form")
+                .map(|(k, v)| {
+                    let title = v["title"]
+                        .as_str()
+                        .or_else(|| v["description"].as_str())
+                        .unwrap_or(k);
+                    (
+                        k.clone(),
+                        format!("{title}:"),
+                        v["type"].as_str().unwrap_or("string").to_string(),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 fn downloads_dir() -> PathBuf {

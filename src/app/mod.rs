@@ -26,7 +26,7 @@ pub enum Focus {
     View,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Overlay {
     Help,
     Pages {
@@ -39,11 +39,11 @@ pub enum Overlay {
     SetupLog {
         scroll: usize,
     },
-    /// A line of text from the learner (an upload's local path).
+    /// A line of text from the learner: an upload's local path, or a field of an examiner form.
     Input {
         prompt: String,
         value: String,
-        target: String,
+        target: InputFor,
     },
 }
 
@@ -85,6 +85,21 @@ pub enum Intent {
     InputBackspace,
     /// Test-only: proves the panic hook restores the terminal.
     Panic,
+}
+
+/// What an input prompt is for.
+#[derive(Debug, Clone, PartialEq)]
+pub enum InputFor {
+    Upload(String),
+    /// The fields of an examiner test's `inputs` form, asked one at a time.
+    ExamForm {
+        action: ActionRef,
+        test: Box<crate::action::ExaminerTest>,
+        /// (key, title, JSON type) of each field.
+        fields: Vec<(String, String, String)>,
+        values: serde_json::Map<String, serde_json::Value>,
+        index: usize,
+    },
 }
 
 /// The action reference used for commands lectern types itself (e.g. `$EDITOR`).
@@ -313,14 +328,19 @@ impl App {
     }
 
     fn autostart(&mut self) {
+        // Inside a folded section, autostart waits until the section is opened.
         let ids: Vec<usize> = self
             .doc
             .lesson
             .actions()
             .iter()
-            .filter(|a| a.action.common.autostart)
+            .filter(|a| a.action.common.autostart && !self.in_folded_section(a.id))
             .map(|a| a.id)
             .collect();
+        self.autostart_ids(ids);
+    }
+
+    pub(crate) fn autostart_ids(&mut self, ids: Vec<usize>) {
         if ids.is_empty() {
             return;
         }
@@ -724,7 +744,7 @@ impl App {
                 Some(Overlay::Pages { selected }) => self.apply(Intent::GotoPage(selected)),
                 Some(Overlay::ConfirmQuit { .. }) => self.quit = true,
                 Some(Overlay::Trust) => self.apply(Intent::Trust(true)),
-                Some(Overlay::Input { value, target, .. }) => self.upload(&value, &target),
+                Some(Overlay::Input { value, target, .. }) => self.input_done(value, target),
                 _ => {}
             },
             Intent::Trust(yes) => {
@@ -802,10 +822,9 @@ impl App {
                     self.notice = Some("no file is open in the editor".into());
                     return;
                 };
-                let editor = std::env::var("VISUAL")
-                    .ok()
-                    .or_else(|| std::env::var("EDITOR").ok())
-                    .filter(|e| !e.trim().is_empty())
+                let set = |k: &str| std::env::var(k).ok().filter(|e| !e.trim().is_empty());
+                let editor = set("VISUAL")
+                    .or_else(|| set("EDITOR"))
                     .unwrap_or_else(|| "vi".into());
                 let quoted = format!("'{}'", path.to_string_lossy().replace('\'', "'\\''"));
                 let session = Session::Named("edit".into());

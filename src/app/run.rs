@@ -29,6 +29,7 @@ const FRAME: Duration = Duration::from_millis(16);
 pub struct Options {
     pub trust: bool,
     pub restart: bool,
+    pub allow_outside_files: bool,
 }
 
 /// Put the user's terminal back as it was. Safe to call more than once.
@@ -82,6 +83,7 @@ async fn run_async(ws: Workshop, opts: Options) -> io::Result<()> {
     let (cols, rows) = crossterm::terminal::size().unwrap_or((80, 24));
     let (runtime, mut rx) = crate::runtime::start(&ws, &store, rows / 2, cols / 2)?;
     let mut app = App::new(ws, runtime, store, opts.restart, opts.trust);
+    app.allow_outside = opts.allow_outside_files;
 
     install_panic_hook();
     enable_raw_mode()?;
@@ -167,12 +169,49 @@ async fn run_async(ws: Workshop, opts: Options) -> io::Result<()> {
     Ok(())
 }
 
-/// OSC 52: the terminal lectern runs in puts the text on the clipboard.
+/// OSC 52 asks the terminal lectern runs in to take the text; the desktop's
+/// own clipboard tool, when there is one, takes it too (OSC 52 is often off).
 fn write_clipboard(text: &str) {
     let encoded = base64(text.as_bytes());
     let mut out = io::stdout();
     let _ = write!(out, "\x1b]52;c;{encoded}\x07");
     let _ = out.flush();
+    let tools: &[(&str, &[&str], bool)] = &[
+        (
+            "wl-copy",
+            &[],
+            std::env::var_os("WAYLAND_DISPLAY").is_some(),
+        ),
+        (
+            "xclip",
+            &["-selection", "clipboard"],
+            std::env::var_os("DISPLAY").is_some(),
+        ),
+        (
+            "xsel",
+            &["--clipboard", "--input"],
+            std::env::var_os("DISPLAY").is_some(),
+        ),
+        ("pbcopy", &[], cfg!(target_os = "macos")),
+    ];
+    for (tool, args, usable) in tools {
+        if !usable {
+            continue;
+        }
+        let child = std::process::Command::new(tool)
+            .args(*args)
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn();
+        if let Ok(mut c) = child {
+            if let Some(mut stdin) = c.stdin.take() {
+                let _ = stdin.write_all(text.as_bytes());
+            }
+            let _ = c.wait();
+            return;
+        }
+    }
 }
 
 fn base64(bytes: &[u8]) -> String {

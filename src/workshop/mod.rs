@@ -215,6 +215,26 @@ pub fn load(dir: &Path, opts: &LoadOptions) -> Result<Workshop, LoadError> {
             vars.set(n, scalar_text(&v["value"]));
         }
     }
+    if classic {
+        // modules.yaml `config.vars`: defaults that an environment variable of
+        // the same name (or one of its aliases, checked first) overrides.
+        let modules = read_yaml_docs(&workshop_dir.join("modules.yaml"), &mut Vec::new())
+            .and_then(|d| d.into_iter().next())
+            .unwrap_or(Value::Null);
+        for v in modules["config"]["vars"].as_array().into_iter().flatten() {
+            let Some(n) = v["name"].as_str() else {
+                continue;
+            };
+            let from_env = v["aliases"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|a| a.as_str())
+                .chain(std::iter::once(n))
+                .find_map(|e| std::env::var(e).ok());
+            vars.set(n, from_env.unwrap_or_else(|| scalar_text(&v["value"])));
+        }
+    }
 
     let (pages, pathway) = if classic {
         (

@@ -253,12 +253,9 @@ fn lookup_expr(expr: &str, vars: &Vars) -> Lookup {
     }
     let mut value = if let Some(v) = vars.get(name) {
         Some(v.to_string())
-    } else if name
-        .chars()
-        .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
-    {
-        // ENV_NAME: an environment variable of the lectern process.
-        std::env::var(name).ok()
+    } else if let Some(env) = name.strip_prefix("ENV_") {
+        // {{ ENV_NAME }}: the environment variable NAME of the lectern process.
+        std::env::var(env).ok()
     } else {
         None
     };
@@ -353,6 +350,14 @@ mod tests {
         let (t, issues) = render(src, Dialect::Classic, &vars());
         assert_eq!(t.text, "{{ x }} demo 50% off %nope%\nyes");
         assert_eq!(issues.len(), 1, "{issues:?}");
+    }
+
+    #[test]
+    fn env_variables() {
+        std::env::set_var("LECTERN_TEMPLATE_TEST", "v42");
+        let (t, issues) = render("{{ ENV_LECTERN_TEMPLATE_TEST }}", Dialect::Classic, &vars());
+        assert_eq!(t.text, "v42");
+        assert!(issues.is_empty());
     }
 
     #[test]

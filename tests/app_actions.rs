@@ -1,0 +1,102 @@
+//! The app's handling of examiner forms and sections, on a workshop made here.
+
+use std::os::unix::fs::PermissionsExt;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use lectern::app::{App, Intent, Overlay};
+use lectern::progress::Store;
+use lectern::runtime::{ActionRef, Event, Outcome, Runtime, ShellSpec};
+use lectern::workshop::{self, LoadOptions};
+
+fn workshop(dir: &Path, page: &str) {
+    let content = dir.join("workshop/content");
+    std::fs::create_dir_all(&content).unwrap();
+    std::fs::create_dir_all(dir.join("workshop/examiner/tests")).unwrap();
+    std::fs::write(content.join("page.md"), page).unwrap();
+    let script = dir.join("workshop/examiner/tests/greeting");
+    // Passes when the form's JSON arrives on stdin with the name typed.
+    std::fs::write(
+        &script,
+        "#!/bin/sh\ngrep -q '\"name\":\"Ada\"' && echo hello Ada\n",
+    )
+    .unwrap();
+    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+}
+
+fn app(dir: &Path) -> (App, tokio::sync::mpsc::UnboundedReceiver<Event>) {
+    let ws = workshop::load(dir, &LoadOptions::default()).unwrap();
+    let (rt, rx) = Runtime::new(ShellSpec {
+        shell: "/bin/bash".into(),
+        cwd: dir.to_path_buf(),
+        env: vec![],
+        rc_dir: dir.join("state/shell"),
+        scrollback: 100,
+    });
+    (
+        App::new(ws, rt, Store::at(dir.join("state")), true, true),
+        rx,
+    )
+}
+
+fn wait_outcome(
+    app: &mut App,
+    rx: &mut tokio::sync::mpsc::UnboundedReceiver<Event>,
+    r: ActionRef,
+) -> Outcome {
+    let end = Instant::now() + Duration::from_secs(10);
+    loop {
+        while let Ok(ev) = rx.try_recv() {
+            app.on_app_event(&ev);
+        }
+        match app.outcomes.get(&r) {
+            Some(o) if !o.is_running() => return o.clone(),
+            _ => {}
+        }
+        assert!(
+            Instant::now() < end,
+            "no outcome: {:?}",
+            app.outcomes.get(&r)
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+#[test]
+fn an_examiner_form_asks_each_field_and_sends_json() {
+    let d = tempfile::tempdir().unwrap();
+    workshop(
+        d.path(),
+        "```examiner:execute-test\nname: greeting\ninputs:\n  schema:\n    type: object\n    properties:\n      name:\n        type: string\n        title: Your name\n```\n",
+    );
+    let (mut a, mut rx) = app(d.path());
+    a.run_action(0);
+    assert!(
+        matches!(&a.overlay, Some(Overlay::Input { prompt, .. }) if prompt == "Your name:"),
+        "{:?}",
+        a.overlay
+    );
+    for c in "Ada".chars() {
+        a.apply(Intent::InputChar(c));
+    }
+    a.apply(Intent::OverlayAccept);
+    let o = wait_outcome(&mut a, &mut rx, ActionRef { page: 0, id: 0 });
+    assert_eq!(o, Outcome::Done("passed: hello Ada".into()));
+}
+
+#[test]
+fn autostart_inside_a_folded_section_waits_for_it_to_open() {
+    let d = tempfile::tempdir().unwrap();
+    workshop(
+        d.path(),
+        "```section:begin\ntitle: Checks\n```\n\n```examiner:execute-test\nname: greeting\nautostart: true\n```\n\n```section:end\n```\n",
+    );
+    let (mut a, mut rx) = app(d.path());
+    a.start();
+    let check = ActionRef { page: 0, id: 1 };
+    assert!(a.outcomes.get(&check).is_none(), "ran while folded");
+    a.run_action(0);
+    // It starts now; without the form's input it fails, which is still an outcome.
+    let o = wait_outcome(&mut a, &mut rx, check);
+    assert!(matches!(o, Outcome::Failed(_)), "{o:?}");
+}
