@@ -94,7 +94,7 @@ fn autostart_inside_a_folded_section_waits_for_it_to_open() {
     let (mut a, mut rx) = app(d.path());
     a.start();
     let check = ActionRef { page: 0, id: 1 };
-    assert!(a.outcomes.get(&check).is_none(), "ran while folded");
+    assert!(!a.outcomes.contains_key(&check), "ran while folded");
     a.run_action(0);
     // It starts now; without the form's input it fails, which is still an outcome.
     let o = wait_outcome(&mut a, &mut rx, check);
