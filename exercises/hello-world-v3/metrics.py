@@ -18,44 +18,44 @@ client = InfluxDBClient(
 hostname = socket.gethostname()
 
 
-def report_metric(name, stop_time, duration):
+def report_metric(name, stop_ns, duration):
     client.write_points(
         [
             {
                 "measurement": "raw-requests",
-                "time": int(stop_time * 1000),
+                "time": stop_ns,
                 "tags": {"hostname": hostname, "process": str(os.getpid())},
                 "fields": {"application_time": float(duration)},
             }
         ],
-        time_precision="ms",
+        time_precision="n",
     )
 
 
 class WSGIApplicationIterable(wrapt.ObjectProxy):
     """Passes the response through untouched; reports when it is closed."""
 
-    def __init__(self, wrapped, name, start_time):
+    def __init__(self, wrapped, name, start_ns):
         super().__init__(wrapped)
         self._self_name = name
-        self._self_start_time = start_time
+        self._self_start_ns = start_ns
 
     def close(self):
         try:
             if hasattr(self.__wrapped__, "close"):
                 self.__wrapped__.close()
         finally:
-            stop_time = time.time()
-            report_metric(self._self_name, stop_time, stop_time - self._self_start_time)
+            stop_ns = time.time_ns()
+            report_metric(self._self_name, stop_ns, (stop_ns - self._self_start_ns) / 1e9)
 
 
 @wrapt.decorator
 def wsgi_application(wrapped, instance, args, kwargs):
-    start_time = time.time()
+    start_ns = time.time_ns()
     try:
-        return WSGIApplicationIterable(wrapped(*args, **kwargs), wrapped.__name__, start_time)
+        return WSGIApplicationIterable(wrapped(*args, **kwargs), wrapped.__name__, start_ns)
     except Exception:
         # The application failed before it returned anything: that is the end.
-        stop_time = time.time()
-        report_metric(wrapped.__name__, stop_time, stop_time - start_time)
+        stop_ns = time.time_ns()
+        report_metric(wrapped.__name__, stop_ns, (stop_ns - start_ns) / 1e9)
         raise

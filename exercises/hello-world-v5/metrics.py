@@ -23,13 +23,13 @@ _lock = threading.Lock()
 _data_points = []
 
 
-def record_metric(name, stop_time, duration):
+def record_metric(name, stop_ns, duration):
     """Keep one data point, as a line of InfluxDB line protocol."""
     line = "raw-requests,hostname=%s,process=%d application_time=%r %d" % (
         hostname.replace(" ", "\\ ").replace(",", "\\,"),
         os.getpid(),
         float(duration),
-        int(stop_time * 1000),
+        stop_ns,
     )
     with _lock:
         _data_points.append(line)
@@ -48,13 +48,13 @@ def report_metrics():
         time.sleep(1.0)
         points = _take_points()
         if points:
-            client.write_points(points, time_precision="ms", protocol="line")
+            client.write_points(points, time_precision="n", protocol="line")
 
 
 def _flush():
     points = _take_points()
     if points:
-        client.write_points(points, time_precision="ms", protocol="line")
+        client.write_points(points, time_precision="n", protocol="line")
 
 
 _reporter = threading.Thread(target=report_metrics, daemon=True)
@@ -63,26 +63,26 @@ atexit.register(_flush)
 
 
 class WSGIApplicationIterable(wrapt.ObjectProxy):
-    def __init__(self, wrapped, name, start_time):
+    def __init__(self, wrapped, name, start_ns):
         super().__init__(wrapped)
         self._self_name = name
-        self._self_start_time = start_time
+        self._self_start_ns = start_ns
 
     def close(self):
         try:
             if hasattr(self.__wrapped__, "close"):
                 self.__wrapped__.close()
         finally:
-            stop_time = time.time()
-            record_metric(self._self_name, stop_time, stop_time - self._self_start_time)
+            stop_ns = time.time_ns()
+            record_metric(self._self_name, stop_ns, (stop_ns - self._self_start_ns) / 1e9)
 
 
 @wrapt.decorator
 def wsgi_application(wrapped, instance, args, kwargs):
-    start_time = time.time()
+    start_ns = time.time_ns()
     try:
-        return WSGIApplicationIterable(wrapped(*args, **kwargs), wrapped.__name__, start_time)
+        return WSGIApplicationIterable(wrapped(*args, **kwargs), wrapped.__name__, start_ns)
     except Exception:
-        stop_time = time.time()
-        record_metric(wrapped.__name__, stop_time, stop_time - start_time)
+        stop_ns = time.time_ns()
+        record_metric(wrapped.__name__, stop_ns, (stop_ns - start_ns) / 1e9)
         raise

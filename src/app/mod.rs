@@ -223,7 +223,12 @@ impl App {
         // The workshop's own dashboards (resources/workshop.yaml), as tabs.
         for d in app.ws.resources.dashboards.clone() {
             let url = crate::workshop::resources::expand_vars(&d.url, &app.ws.vars);
-            let content = app.dashboard_content(&url);
+            // Terminals start with `launch`; until then a terminal tab is only its URL.
+            let content = if url.starts_with("terminal:") {
+                views::DashboardContent::Url(url.clone())
+            } else {
+                app.dashboard_content(&url)
+            };
             app.dashboards.push(views::DashboardTab {
                 name: d.name,
                 url,
@@ -283,10 +288,25 @@ impl App {
 
     /// Lay out the lesson for `width` when something changed.
     pub fn relayout(&mut self, width: u16) {
-        // Running cards show a clock, so they are laid out again on each draw.
-        let running = self.outcomes.values().any(Outcome::is_running);
-        let key = (width, self.page, self.generation);
-        if self.laid_key == Some(key) && !running {
+        // Running cards show a clock in whole seconds (tenths below 10 s): lay
+        // out again when what it shows changes, not on every frame.
+        let clock = self
+            .outcomes
+            .values()
+            .filter_map(|o| match o {
+                Outcome::Running { since } => Some(since.elapsed().as_millis() as u64 / 100),
+                _ => None,
+            })
+            .max()
+            .map_or(0, |tenths| {
+                if tenths < 100 {
+                    tenths
+                } else {
+                    tenths / 10 * 10
+                }
+            });
+        let key = (width, self.page, self.generation.wrapping_add(clock << 32));
+        if self.laid_key == Some(key) {
             return;
         }
         let outcomes = self.page_outcomes();
@@ -975,6 +995,20 @@ impl App {
         self.relayout(self.areas.lesson_inner.width);
         let max = self.laid.lines.len().saturating_sub(1);
         self.scroll = self.scroll.min(max);
+    }
+
+    /// Start the workshop's terminals, services and setup scripts.
+    pub fn launch(&mut self) -> std::io::Result<()> {
+        crate::runtime::launch(&mut self.runtime, &self.ws, &self.store)?;
+        // Dashboards of `terminal:NAME` need their terminals now.
+        for i in 0..self.dashboards.len() {
+            if self.dashboards[i].url.starts_with("terminal:") {
+                let url = self.dashboards[i].url.clone();
+                self.dashboards[i].content = self.dashboard_content(&url);
+            }
+        }
+        self.changed();
+        Ok(())
     }
 
     /// Start the page the learner is on (autostart) once the app is up.

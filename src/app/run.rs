@@ -81,7 +81,7 @@ pub fn run(ws: Workshop, opts: Options) -> io::Result<()> {
 async fn run_async(ws: Workshop, opts: Options) -> io::Result<()> {
     let store = Store::for_workshop(&ws);
     let (cols, rows) = crossterm::terminal::size().unwrap_or((80, 24));
-    let (runtime, mut rx) = crate::runtime::start(&ws, &store, rows / 2, cols / 2)?;
+    let (runtime, mut rx) = crate::runtime::prepare(&ws, &store, rows / 2, cols / 2);
     let mut app = App::new(ws, runtime, store, opts.restart, opts.trust);
     app.allow_outside = opts.allow_outside_files;
 
@@ -120,7 +120,9 @@ async fn run_async(ws: Workshop, opts: Options) -> io::Result<()> {
             last_draw = Instant::now();
             need_draw = false;
             if !started {
+                // The first frame is up: now start shells, services and setup.
                 started = true;
+                app.launch()?;
                 app.start();
                 need_draw = true;
             }

@@ -496,22 +496,28 @@ pub fn session_env(ws: &Workshop, store: &Store) -> Vec<(String, String)> {
 }
 
 /// Start the runtime for a workshop: shells, then setup scripts.
-pub fn start(
+/// A runtime for a workshop, with nothing started yet (cheap: the app draws
+/// its first frame before `launch` starts shells, services and setup).
+pub fn prepare(
     ws: &Workshop,
     store: &Store,
     rows: u16,
     cols: u16,
-) -> std::io::Result<(Runtime, tokio::sync::mpsc::UnboundedReceiver<Event>)> {
-    let env = session_env(ws, store);
+) -> (Runtime, tokio::sync::mpsc::UnboundedReceiver<Event>) {
     let spec = ShellSpec {
         shell: shell::user_shell(),
         cwd: ws.exercises_dir(),
-        env: env.clone(),
+        env: session_env(ws, store),
         rc_dir: store.dir().join("shell"),
         scrollback: terminal::DEFAULT_SCROLLBACK,
     };
     let (mut rt, rx) = Runtime::new(spec);
     rt.set_default_size(rows, cols);
+    (rt, rx)
+}
+
+/// Start the workshop's terminals, services and setup scripts.
+pub fn launch(rt: &mut Runtime, ws: &Workshop, store: &Store) -> std::io::Result<()> {
     for i in 1..=ws.terminal_count() {
         rt.terminal(&i.to_string())?;
     }
@@ -521,6 +527,7 @@ pub fn start(
         rt.sender(),
     );
     let scripts = setup::scripts(&ws.workshop_dir);
+    let env = rt.spec.env.clone();
     rt.setup = setup::start(
         scripts,
         ws.exercises_dir(),
@@ -528,6 +535,18 @@ pub fn start(
         store.dir().join("setup-logs"),
         rt.sender(),
     );
+    Ok(())
+}
+
+/// `prepare` and `launch` in one.
+pub fn start(
+    ws: &Workshop,
+    store: &Store,
+    rows: u16,
+    cols: u16,
+) -> std::io::Result<(Runtime, tokio::sync::mpsc::UnboundedReceiver<Event>)> {
+    let (mut rt, rx) = prepare(ws, store, rows, cols);
+    launch(&mut rt, ws, store)?;
     Ok((rt, rx))
 }
 
