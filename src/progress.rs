@@ -195,6 +195,18 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_failed_write_leaves_the_old_file_whole() {
+        let d = tempfile::tempdir().unwrap();
+        let path = d.path().join("a.txt");
+        std::fs::write(&path, "old\n").unwrap();
+        // The temporary file cannot be made (its name is taken by a folder),
+        // which fails even for root.
+        std::fs::create_dir(d.path().join(format!(".a.txt.tmp-{}", std::process::id()))).unwrap();
+        assert!(write_atomic(&path, b"new\n").is_err());
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "old\n");
+    }
+
+    #[test]
     fn atomic_write_replaces_and_corrupt_is_set_aside() {
         let d = tempfile::tempdir().unwrap();
         let store = Store {

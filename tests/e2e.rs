@@ -406,3 +406,25 @@ fn the_learners_editor_runs_in_a_pane_and_the_viewer_reloads() {
     l.send(b"q");
     l.wait_exit();
 }
+
+#[test]
+fn sigterm_and_sighup_stop_everything_and_restore_the_terminal() {
+    for sig in [libc::SIGTERM, libc::SIGHUP] {
+        let state = tempfile::tempdir().unwrap();
+        let mut l = Lectern::start(&fixture("e2e"), state.path(), &["--restart"], &[]);
+        l.wait_text("root@");
+        l.send(b"\t\t\r");
+        l.wait_text("running");
+        wait_processes(l.pid(), &["sleep 1000"]);
+        let kids = descendants(l.pid());
+        unsafe {
+            libc::kill(l.pid(), sig);
+        }
+        l.wait_exit();
+        assert_all_gone(&kids);
+        assert!(
+            !l.screen.lock().unwrap().screen().alternate_screen(),
+            "signal {sig}: alternate screen left on"
+        );
+    }
+}

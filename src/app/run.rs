@@ -25,6 +25,9 @@ use crate::ui;
 use crate::workshop::Workshop;
 
 const FRAME: Duration = Duration::from_millis(16);
+/// While only terminal output changes the screen (a flood), fewer frames leave
+/// the CPU to parsing; anything the user does is drawn at the full rate.
+const OUTPUT_FRAME: Duration = Duration::from_millis(33);
 
 pub struct Options {
     pub trust: bool,
@@ -104,13 +107,15 @@ async fn run_async(ws: Workshop, opts: Options) -> io::Result<()> {
     let test_panic = std::env::var_os("LECTERN_TEST_PANIC").is_some();
 
     let mut need_draw = true;
+    let mut output_only = false;
     let mut last_draw = Instant::now() - FRAME;
     let mut started = false;
     loop {
         if app.quit {
             break;
         }
-        if need_draw && last_draw.elapsed() >= FRAME {
+        let frame = if output_only { OUTPUT_FRAME } else { FRAME };
+        if need_draw && last_draw.elapsed() >= frame {
             let size = term.size()?;
             app.prepare(Rect::new(0, 0, size.width, size.height));
             term.draw(|f| ui::draw(f, &app))?;
@@ -119,6 +124,7 @@ async fn run_async(ws: Workshop, opts: Options) -> io::Result<()> {
             }
             last_draw = Instant::now();
             need_draw = false;
+            output_only = true;
             if !started {
                 // The first frame is up: now start shells, services and setup.
                 started = true;
@@ -127,7 +133,7 @@ async fn run_async(ws: Workshop, opts: Options) -> io::Result<()> {
                 need_draw = true;
             }
         }
-        let frame_at = need_draw.then(|| last_draw + FRAME);
+        let frame_at = need_draw.then(|| last_draw + frame);
         let deadline = [app.next_deadline(), frame_at].into_iter().flatten().min();
         let sleep = async move {
             match deadline {
@@ -143,6 +149,7 @@ async fn run_async(ws: Workshop, opts: Options) -> io::Result<()> {
                         app.apply(intent);
                     }
                     need_draw = true;
+                    output_only = false;
                 }
                 Some(Err(_)) | None => break,
             },
@@ -155,6 +162,9 @@ async fn run_async(ws: Workshop, opts: Options) -> io::Result<()> {
                     app.on_update(u);
                 }
                 app.on_app_event(&ev);
+                if !matches!(ev, crate::runtime::Event::Output(_)) {
+                    output_only = false;
+                }
                 need_draw |= visible;
             },
             _ = sleep => {
