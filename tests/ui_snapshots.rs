@@ -152,7 +152,7 @@ fn editor_selection_changes_and_search() {
     .unwrap();
     let draw = |ed: &Editor| {
         let mut term = Terminal::new(TestBackend::new(70, 12)).unwrap();
-        term.draw(|f| lectern::ui::editor_view::draw(f, f.area(), ed, d.path(), true))
+        term.draw(|f| lectern::ui::editor_view::draw(f, f.area(), ed, d.path(), true, None))
             .unwrap();
         term.backend().to_string()
     };

@@ -147,6 +147,13 @@ pub struct App {
     pub trust_flag: bool,
     /// OSC 52 clipboard text for the driver to write to the real terminal.
     pub clipboard: Option<String>,
+    /// The editor's current file, highlighted: (path, a hash of its text, one
+    /// list of spans per line). Made in `prepare`, read by drawing.
+    pub highlighted: Option<(
+        std::path::PathBuf,
+        u64,
+        Vec<Vec<ratatui::text::Span<'static>>>,
+    )>,
     pub editor: crate::runtime::editor::Editor,
     pub view: views::View,
     pub dashboards: Vec<views::DashboardTab>,
@@ -205,6 +212,7 @@ impl App {
             quit: false,
             trust_flag: trust,
             clipboard: None,
+            highlighted: None,
             editor: Default::default(),
             view: views::View::Terminals,
             dashboards: Vec::new(),
@@ -305,7 +313,12 @@ impl App {
                     tenths / 10 * 10
                 }
             });
-        let key = (width, self.page, self.generation.wrapping_add(clock << 32));
+        let highlighted = u64::from(crate::ui::highlight::get().is_some()) << 63;
+        let key = (
+            width,
+            self.page,
+            self.generation.wrapping_add(clock << 32) ^ highlighted,
+        );
         if self.laid_key == Some(key) {
             return;
         }
@@ -993,12 +1006,53 @@ impl App {
                 .set_default_size(r.height.saturating_sub(2), r.width.saturating_sub(2));
         }
         self.relayout(self.areas.lesson_inner.width);
+        self.highlight_editor_file();
         let max = self.laid.lines.len().saturating_sub(1);
         self.scroll = self.scroll.min(max);
     }
 
+    /// Highlight the editor's current file when it changed (not on every frame).
+    fn highlight_editor_file(&mut self) {
+        if self.view != views::View::Editor {
+            return;
+        }
+        let Some(f) = self.editor.current() else {
+            return;
+        };
+        let Some(h) = crate::ui::highlight::get() else {
+            return;
+        };
+        use std::hash::{Hash, Hasher};
+        let mut hasher = std::collections::hash_map::DefaultHasher::new();
+        f.text.hash(&mut hasher);
+        let sum = hasher.finish();
+        if self
+            .highlighted
+            .as_ref()
+            .is_some_and(|(p, s, _)| *p == f.path && *s == sum)
+        {
+            return;
+        }
+        let ext = f
+            .path
+            .extension()
+            .map(|e| e.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        // Very large files stay plain: highlighting them would stall the screen.
+        self.highlighted = if f.text.len() <= 512 * 1024 {
+            h.lines(&ext, &f.text)
+                .map(|lines| (f.path.clone(), sum, lines))
+        } else {
+            None
+        };
+    }
+
     /// Start the workshop's terminals, services and setup scripts.
     pub fn launch(&mut self) -> std::io::Result<()> {
+        let tx = self.runtime.sender();
+        crate::ui::highlight::start_loading(move || {
+            let _ = tx.send(crate::runtime::Event::Redraw);
+        });
         crate::runtime::launch(&mut self.runtime, &self.ws, &self.store)?;
         // Dashboards of `terminal:NAME` need their terminals now.
         for i in 0..self.dashboards.len() {

@@ -51,6 +51,8 @@ pub enum Event {
     /// Fresh data for dashboard tab `tab` (its query generation, then one entry per panel).
     Dashboard(usize, u64, Vec<datasource::PanelData>),
     Examiner(ActionRef, examiner::ExamResult),
+    /// Something outside the runtime changed what is drawn (e.g. highlighting is ready).
+    Redraw,
 }
 
 /// What happened to an action.

@@ -20,7 +20,15 @@ fn title_of(path: &std::path::Path, root: &std::path::Path) -> String {
     )
 }
 
-pub fn draw(f: &mut Frame, area: Rect, ed: &Editor, root: &std::path::Path, focused: bool) {
+/// `colours`: the current file's lines highlighted, when available.
+pub fn draw(
+    f: &mut Frame,
+    area: Rect,
+    ed: &Editor,
+    root: &std::path::Path,
+    focused: bool,
+    colours: Option<&[Vec<Span<'static>>]>,
+) {
     let border = Style::default().fg(if focused {
         Color::Green
     } else {
@@ -167,7 +175,10 @@ pub fn draw(f: &mut Frame, area: Rect, ed: &Editor, root: &std::path::Path, focu
                 clean(text).replace('\t', "    "),
                 Style::default().fg(Color::Green),
             )),
-            _ => spans.push(Span::raw(clean(text).replace('\t', "    "))),
+            _ => match colours.and_then(|c| c.get(i)) {
+                Some(coloured) => spans.extend(coloured.iter().cloned()),
+                None => spans.push(Span::raw(clean(text).replace('\t', "    "))),
+            },
         }
         out.push(Line::from(spans));
     }

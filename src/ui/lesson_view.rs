@@ -276,7 +276,16 @@ fn block(b: &Block, width: usize, st: &ViewState, laid: &mut Laid, prefix: &str)
                     Line::styled(format!("╭─ {}", clean_line(lang)), Style::default().fg(DIM)),
                 );
             }
-            for l in text.trim_end_matches('\n').lines() {
+            let body = text.trim_end_matches('\n');
+            if let Some(lines) = crate::ui::highlight::get().and_then(|h| h.lines(lang, body)) {
+                for spans in lines {
+                    let mut l = vec![Span::styled("│ ", Style::default().fg(DIM))];
+                    l.extend(spans);
+                    push(laid, prefix, Line::from(l));
+                }
+                return;
+            }
+            for l in body.lines() {
                 let l = crate::sanitize::clean(l).replace('\t', "    ");
                 push(
                     laid,

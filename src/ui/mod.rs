@@ -2,6 +2,7 @@
 
 pub mod dashboard_view;
 pub mod editor_view;
+pub mod highlight;
 pub mod keys;
 pub mod lesson_view;
 
@@ -175,7 +176,19 @@ fn draw_terminals(f: &mut Frame, app: &App, areas: &Areas) {
     let focused_view = app.focus == Focus::View;
     match app.view {
         crate::app::views::View::Editor => {
-            editor_view::draw(f, areas.view, &app.editor, &app.ws.root, focused_view)
+            let colours = app
+                .highlighted
+                .as_ref()
+                .filter(|(p, _, _)| app.editor.current().is_some_and(|f| f.path == *p))
+                .map(|(_, _, l)| l.as_slice());
+            editor_view::draw(
+                f,
+                areas.view,
+                &app.editor,
+                &app.ws.root,
+                focused_view,
+                colours,
+            )
         }
         crate::app::views::View::Dashboard(i) => {
             if let Some(tab) = app.dashboards.get(i) {
