@@ -82,6 +82,13 @@ fn an_examiner_form_asks_each_field_and_sends_json() {
     a.apply(Intent::OverlayAccept);
     let o = wait_outcome(&mut a, &mut rx, ActionRef { page: 0, id: 0 });
     assert_eq!(o, Outcome::Done("passed: hello Ada".into()));
+    // The card shows what the test printed.
+    assert_eq!(
+        a.outputs
+            .get(&ActionRef { page: 0, id: 0 })
+            .map(|s| s.trim()),
+        Some("hello Ada")
+    );
 }
 
 #[test]

@@ -159,6 +159,8 @@ pub struct App {
     pub dashboards: Vec<views::DashboardTab>,
     /// `section:begin` ids whose contents are folded on this page.
     pub folded: std::collections::HashSet<usize>,
+    /// What examiner tests printed, shown under their cards.
+    pub outputs: HashMap<ActionRef, String>,
     pub allow_outside: bool,
     exam_stops: Vec<std::sync::Arc<std::sync::atomic::AtomicBool>>,
     store: Store,
@@ -217,6 +219,7 @@ impl App {
             view: views::View::Terminals,
             dashboards: Vec::new(),
             folded: Default::default(),
+            outputs: HashMap::new(),
             allow_outside: false,
             exam_stops: Vec::new(),
             store,
@@ -323,7 +326,14 @@ impl App {
             return;
         }
         let outcomes = self.page_outcomes();
+        let outputs: HashMap<usize, String> = self
+            .outputs
+            .iter()
+            .filter(|(r, _)| r.page == self.page)
+            .map(|(r, o)| (r.id, o.clone()))
+            .collect();
         let st = ViewState {
+            outputs: &outputs,
             folded: &self.folded,
             outcomes: &outcomes,
             selected: if self.focus == Focus::Lesson {
@@ -569,6 +579,7 @@ impl App {
                 self.on_dashboard_data(*i, *gen, data.clone())
             }
             crate::runtime::Event::Examiner(r, res) => {
+                self.outputs.insert(*r, res.output.clone());
                 let o = if res.passed {
                     Outcome::Done(res.summary())
                 } else {

@@ -28,6 +28,8 @@ pub struct Laid {
 }
 
 pub struct ViewState<'a> {
+    /// Output to show under a card (what an examiner test printed).
+    pub outputs: &'a HashMap<usize, String>,
     /// `section:begin` ids whose sections are folded.
     pub folded: &'a std::collections::HashSet<usize>,
     pub outcomes: &'a HashMap<usize, Outcome>,
@@ -482,6 +484,21 @@ fn card(
             border,
         ),
     );
+    if let Some(out) = st.outputs.get(&id) {
+        let lines: Vec<&str> = out.lines().filter(|l| !l.trim().is_empty()).collect();
+        let shown = &lines[lines.len().saturating_sub(8)..];
+        for l in shown {
+            let mut t = crate::sanitize::clean_line(l);
+            if t.chars().count() > width.saturating_sub(4) {
+                t = t.chars().take(width.saturating_sub(5)).collect::<String>() + "…";
+            }
+            push(
+                laid,
+                prefix,
+                Line::styled(format!("  {t}"), Style::default().fg(DIM)),
+            );
+        }
+    }
     laid.cards.push(CardPos {
         id,
         start,
