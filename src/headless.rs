@@ -603,27 +603,41 @@ impl Runner<'_> {
             Ok(d) => d,
             Err(e) => return Verdict::Fail(format!("{}: {e}", path.display())),
         };
-        let now = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_millis() as i64);
-        let range = match datasource::time_range(
-            du.from.as_deref().unwrap_or(&dash.from),
-            du.to.as_deref().unwrap_or(&dash.to),
-            now,
-        ) {
-            Ok(r) => r,
-            Err(e) => return Verdict::Fail(e),
-        };
-        let mut empty = Vec::new();
-        for p in dash.panels.iter().filter(|p| !p.targets.is_empty()) {
-            let data = datasource::query_panel(&self.ws.config, p, range, Duration::from_secs(5));
-            if !data.has_data() {
-                empty.push(format!(
-                    "“{}”: no data: {}",
-                    p.title,
-                    data.error.unwrap_or_default()
-                ));
+        // A dashboard refreshes by itself: give it up to two refreshes (at most
+        // 15 s) to show data, as a learner looking at it would.
+        let grace = dash.refresh.map_or(Duration::from_secs(10), |r| {
+            (r * 2).min(Duration::from_secs(15))
+        });
+        let started = Instant::now();
+        let mut empty;
+        loop {
+            let now = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_millis() as i64);
+            let range = match datasource::time_range(
+                du.from.as_deref().unwrap_or(&dash.from),
+                du.to.as_deref().unwrap_or(&dash.to),
+                now,
+            ) {
+                Ok(r) => r,
+                Err(e) => return Verdict::Fail(e),
+            };
+            empty = Vec::new();
+            for p in dash.panels.iter().filter(|p| !p.targets.is_empty()) {
+                let data =
+                    datasource::query_panel(&self.ws.config, p, range, Duration::from_secs(5));
+                if !data.has_data() {
+                    empty.push(format!(
+                        "“{}”: no data: {}",
+                        p.title,
+                        data.error.unwrap_or_default()
+                    ));
+                }
             }
+            if empty.is_empty() || started.elapsed() >= grace {
+                break;
+            }
+            self.pump(Duration::from_secs(1), |_| false);
         }
         if empty.is_empty() {
             Verdict::Pass(format!("{}: every panel has data", dash.title))
