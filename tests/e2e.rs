@@ -16,6 +16,8 @@ struct Lectern {
     writer: Arc<Mutex<Box<dyn Write + Send>>>,
     child: Box<dyn Child + Send + Sync>,
     screen: Arc<Mutex<vt100::Parser>>,
+    /// Every byte lectern wrote, for what the screen does not show (OSC 8).
+    raw: Arc<Mutex<Vec<u8>>>,
 }
 
 fn fixture(name: &str) -> PathBuf {
@@ -54,12 +56,15 @@ impl Lectern {
         let writer = Arc::new(Mutex::new(pair.master.take_writer().unwrap()));
         let s = screen.clone();
         let answer = writer.clone();
+        let raw = Arc::new(Mutex::new(Vec::new()));
+        let raw_in = raw.clone();
         std::thread::spawn(move || {
             let mut buf = [0u8; 65536];
             while let Ok(n) = reader.read(&mut buf) {
                 if n == 0 {
                     break;
                 }
+                raw_in.lock().unwrap().extend_from_slice(&buf[..n]);
                 let mut p = s.lock().unwrap();
                 p.process(&buf[..n]);
                 // Answer cursor position queries as a terminal would.
@@ -76,6 +81,7 @@ impl Lectern {
             writer,
             child,
             screen,
+            raw,
         }
     }
 
@@ -427,4 +433,36 @@ fn sigterm_and_sighup_stop_everything_and_restore_the_terminal() {
             "signal {sig}: alternate screen left on"
         );
     }
+}
+
+#[test]
+fn links_become_hyperlinks_where_the_terminal_has_them() {
+    let state = tempfile::tempdir().unwrap();
+    let mut l = Lectern::start(
+        &fixture("e2e"),
+        state.path(),
+        &["--restart"],
+        &[("LECTERN_HYPERLINKS", "1")],
+    );
+    l.wait_text("Card one prints");
+    let end = Instant::now() + DEADLINE;
+    let want = b"\x1b]8;;https://example.org/lectern\x1b\\docs\x1b]8;;\x1b\\";
+    while !l.raw.lock().unwrap().windows(want.len()).any(|w| w == want) {
+        assert!(Instant::now() < end, "no OSC 8 hyperlink in the output");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    l.send(b"q");
+    l.wait_exit();
+    // Without support, no OSC 8 at all.
+    let state = tempfile::tempdir().unwrap();
+    let mut l = Lectern::start(
+        &fixture("e2e"),
+        state.path(),
+        &["--restart"],
+        &[("LECTERN_HYPERLINKS", "0")],
+    );
+    l.wait_text("Card one prints");
+    l.send(b"q");
+    l.wait_exit();
+    assert!(!l.raw.lock().unwrap().windows(4).any(|w| w == b"\x1b]8;"));
 }

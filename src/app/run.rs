@@ -105,6 +105,7 @@ async fn run_async(ws: Workshop, opts: Options) -> io::Result<()> {
     let mut sighup = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup())?;
     let mut input = EventStream::new();
     let test_panic = std::env::var_os("LECTERN_TEST_PANIC").is_some();
+    let hyperlinks = hyperlinks_supported();
 
     let mut need_draw = true;
     let mut output_only = false;
@@ -119,6 +120,9 @@ async fn run_async(ws: Workshop, opts: Options) -> io::Result<()> {
             let size = term.size()?;
             app.prepare(Rect::new(0, 0, size.width, size.height));
             term.draw(|f| ui::draw(f, &app))?;
+            if hyperlinks && app.overlay.is_none() {
+                write_hyperlinks(&app)?;
+            }
             if let Some(text) = app.clipboard.take() {
                 write_clipboard(&text);
             }
@@ -179,6 +183,61 @@ async fn run_async(ws: Workshop, opts: Options) -> io::Result<()> {
     app.runtime.shutdown();
     drop(term);
     Ok(())
+}
+
+/// Whether the terminal lectern runs in shows OSC 8 hyperlinks. There is no
+/// query for it: known terminals say who they are; `LECTERN_HYPERLINKS=1` or `0` decides.
+fn hyperlinks_supported() -> bool {
+    let var = |k: &str| std::env::var(k).unwrap_or_default();
+    match var("LECTERN_HYPERLINKS").as_str() {
+        "1" => return true,
+        "0" => return false,
+        _ => {}
+    }
+    let term = var("TERM");
+    if term.starts_with("screen") || term.starts_with("tmux") || std::env::var_os("TMUX").is_some()
+    {
+        return false;
+    }
+    matches!(
+        var("TERM_PROGRAM").as_str(),
+        "iTerm.app" | "WezTerm" | "vscode" | "ghostty" | "Hyper" | "rio"
+    ) || var("VTE_VERSION").parse::<u32>().is_ok_and(|v| v >= 5000)
+        || term.contains("kitty")
+        || term.contains("foot")
+        || term.contains("alacritty")
+        || std::env::var_os("WT_SESSION").is_some()
+        || std::env::var_os("KONSOLE_VERSION").is_some()
+}
+
+/// Print the lesson's visible link text again, wrapped in OSC 8, over what
+/// ratatui drew (same look), so that the terminal makes it clickable.
+fn write_hyperlinks(app: &App) -> io::Result<()> {
+    use crossterm::style::{Attribute, Color, Print, ResetColor, SetAttribute, SetForegroundColor};
+    let inner = app.areas.lesson_inner;
+    let mut out = io::stdout().lock();
+    for l in &app.laid.links {
+        if l.line < app.scroll || l.line >= app.scroll + usize::from(inner.height) {
+            continue;
+        }
+        let (x, y) = (
+            inner.x + l.col as u16,
+            inner.y + (l.line - app.scroll) as u16,
+        );
+        if x >= inner.x + inner.width {
+            continue;
+        }
+        crossterm::queue!(
+            out,
+            cursor::MoveTo(x, y),
+            SetForegroundColor(Color::Blue),
+            SetAttribute(Attribute::Underlined),
+            Print(format!("\x1b]8;;{}\x1b\\{}\x1b]8;;\x1b\\", l.url, l.text)),
+            SetAttribute(Attribute::Reset),
+            ResetColor
+        )?;
+    }
+    out.flush()
 }
 
 /// OSC 52 asks the terminal lectern runs in to take the text; the desktop's

@@ -25,7 +25,21 @@ pub struct CardPos {
 pub struct Laid {
     pub lines: Vec<Line<'static>>,
     pub cards: Vec<CardPos>,
+    /// Where link text sits, for OSC 8 hyperlinks on terminals that have them.
+    pub links: Vec<LinkPos>,
 }
+
+/// A piece of link text: line, display column, the text and where it points.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LinkPos {
+    pub line: usize,
+    pub col: usize,
+    pub text: String,
+    pub url: String,
+}
+
+/// A run of styled text, from a link when `link` is set.
+type Piece = (String, Style, Option<String>);
 
 pub struct ViewState<'a> {
     /// Output to show under a card (what an examiner test printed).
@@ -96,51 +110,67 @@ fn blocks(bs: &[Block], width: usize, st: &ViewState, laid: &mut Laid, prefix: &
 
 /// Inline content as styled words, wrapped to `width`.
 fn inline_lines(inl: &[Inline], base: Style, width: usize) -> Vec<Line<'static>> {
-    let mut spans: Vec<(String, Style)> = Vec::new();
-    flatten(inl, base, &mut spans);
-    wrap_spans(&spans, width)
+    inline_lines_with_links(inl, base, width).0
 }
 
-fn flatten(inl: &[Inline], style: Style, out: &mut Vec<(String, Style)>) {
+/// The same, with the positions of link text in the lines.
+fn inline_lines_with_links(
+    inl: &[Inline],
+    base: Style,
+    width: usize,
+) -> (Vec<Line<'static>>, Vec<LinkPos>) {
+    let mut pieces: Vec<Piece> = Vec::new();
+    flatten(inl, base, None, &mut pieces);
+    wrap_spans(&pieces, width)
+}
+
+fn flatten(inl: &[Inline], style: Style, link: Option<&str>, out: &mut Vec<Piece>) {
+    let own = |t: String, s: Style| (t, s, link.map(str::to_string));
     for i in inl {
         match i {
-            Inline::Text(t) => out.push((clean_line(t), style)),
-            Inline::Code(t) => out.push((clean_line(t), style.fg(CODE))),
-            Inline::Emph(c) => flatten(c, style.add_modifier(Modifier::ITALIC), out),
-            Inline::Strong(c) => flatten(c, style.add_modifier(Modifier::BOLD), out),
-            Inline::Strike(c) => flatten(c, style.add_modifier(Modifier::CROSSED_OUT), out),
+            Inline::Text(t) => out.push(own(clean_line(t), style)),
+            Inline::Code(t) => out.push(own(clean_line(t), style.fg(CODE))),
+            Inline::Emph(c) => flatten(c, style.add_modifier(Modifier::ITALIC), link, out),
+            Inline::Strong(c) => flatten(c, style.add_modifier(Modifier::BOLD), link, out),
+            Inline::Strike(c) => flatten(c, style.add_modifier(Modifier::CROSSED_OUT), link, out),
             Inline::Link { url, children } => {
-                let link = style.fg(Color::Blue).add_modifier(Modifier::UNDERLINED);
-                flatten(children, link, out);
+                let link_style = style.fg(Color::Blue).add_modifier(Modifier::UNDERLINED);
+                // Only web links become hyperlinks; the URL must be clean to be sent.
+                let target = (url.contains("://")
+                    && crate::sanitize::is_clean(url)
+                    && !url.contains('\x07'))
+                .then_some(url.as_str());
+                flatten(children, link_style, target, out);
                 let text = crate::lesson::Inline::plain(children);
                 if !url.starts_with('#') && text != *url {
-                    out.push((format!(" ({})", clean_line(url)), style.fg(DIM)));
+                    out.push((format!(" ({})", clean_line(url)), style.fg(DIM), None));
                 }
             }
             Inline::Image { url, alt } => {
                 let alt = if alt.is_empty() { "image" } else { alt };
-                out.push((
+                out.push(own(
                     format!("[image: {} — {}]", clean_line(alt), clean_line(url)),
                     style.fg(Color::Magenta),
                 ));
             }
-            Inline::FootnoteRef(l) => out.push((format!("[^{l}]"), style.fg(DIM))),
+            Inline::FootnoteRef(l) => out.push(own(format!("[^{l}]"), style.fg(DIM))),
             Inline::Html(h) => {
                 if !h.trim_start().starts_with("<!--") {
-                    out.push((clean_line(h), style.fg(DIM)))
+                    out.push(own(clean_line(h), style.fg(DIM)))
                 }
             }
-            Inline::SoftBreak => out.push((" ".into(), style)),
-            Inline::HardBreak => out.push(("\n".into(), style)),
+            Inline::SoftBreak => out.push(own(" ".into(), style)),
+            Inline::HardBreak => out.push(own("\n".into(), style)),
         }
     }
 }
 
 /// Greedy word wrap over styled text; words longer than the width are split.
-fn wrap_spans(spans: &[(String, Style)], width: usize) -> Vec<Line<'static>> {
+fn wrap_spans(spans: &[Piece], width: usize) -> (Vec<Line<'static>>, Vec<LinkPos>) {
     let mut lines: Vec<Line<'static>> = vec![Line::default()];
+    let mut links = Vec::new();
     let mut col = 0usize;
-    for (text, style) in spans {
+    for (text, style, link) in spans {
         for (pi, piece) in text.split('\n').enumerate() {
             if pi > 0 {
                 lines.push(Line::default());
@@ -168,11 +198,28 @@ fn wrap_spans(spans: &[(String, Style)], width: usize) -> Vec<Line<'static>> {
                         break;
                     }
                     word = word[cut.len()..].to_string();
+                    if let Some(url) = link {
+                        links.push(LinkPos {
+                            line: lines.len() - 1,
+                            col,
+                            text: cut.clone(),
+                            url: url.clone(),
+                        });
+                    }
                     if let Some(l) = lines.last_mut() {
                         l.spans.push(Span::styled(cut, *style));
                     }
                     lines.push(Line::default());
                     col = 0;
+                }
+                if let Some(url) = link.as_ref().filter(|_| !word.trim().is_empty()) {
+                    let t = word.trim_end().to_string();
+                    links.push(LinkPos {
+                        line: lines.len() - 1,
+                        col,
+                        text: t,
+                        url: url.clone(),
+                    });
                 }
                 col += word.width().min(w.max(word.width()));
                 if let Some(l) = lines.last_mut() {
@@ -181,7 +228,7 @@ fn wrap_spans(spans: &[(String, Style)], width: usize) -> Vec<Line<'static>> {
             }
         }
     }
-    lines
+    (lines, links)
 }
 
 fn block(b: &Block, width: usize, st: &ViewState, laid: &mut Laid, prefix: &str) {
@@ -214,7 +261,14 @@ fn block(b: &Block, width: usize, st: &ViewState, laid: &mut Laid, prefix: &str)
             }
         }
         BlockKind::Paragraph(inl) => {
-            for l in inline_lines(inl, Style::default(), avail) {
+            let (lines, links) = inline_lines_with_links(inl, Style::default(), avail);
+            let first = laid.lines.len();
+            for mut link in links {
+                link.line += first;
+                link.col += prefix.width();
+                laid.links.push(link);
+            }
+            for l in lines {
                 push(laid, prefix, l);
             }
         }
@@ -504,4 +558,47 @@ fn card(
         start,
         end: laid.lines.len(),
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::workshop::template::{Dialect, Templated};
+
+    #[test]
+    fn link_text_positions_are_recorded() {
+        let src = "- See [the docs](https://example.org/docs) for more, and [here](#anchor).\n";
+        let (lesson, _) = crate::lesson::parse(
+            std::path::Path::new("p.md"),
+            src,
+            &Templated::identity(src),
+            Dialect::Classic,
+        );
+        let (outcomes, folded, outputs) = (HashMap::new(), Default::default(), HashMap::new());
+        let st = ViewState {
+            outputs: &outputs,
+            folded: &folded,
+            outcomes: &outcomes,
+            selected: None,
+            now: Instant::now(),
+        };
+        let laid = layout(&lesson, 40, &st);
+        let words: Vec<(&str, usize, usize)> = laid
+            .links
+            .iter()
+            .map(|l| (l.text.as_str(), l.line, l.col))
+            .collect();
+        // "• See the docs ..." : the link text starts after the bullet and "See ".
+        assert_eq!(words, vec![("the", 0, 6), ("docs", 0, 10)]);
+        assert!(laid
+            .links
+            .iter()
+            .all(|l| l.url == "https://example.org/docs"));
+        let line: String = laid.lines[0]
+            .spans
+            .iter()
+            .map(|s| s.content.as_ref())
+            .collect();
+        assert_eq!(line.chars().skip(6).take(8).collect::<String>(), "the docs");
+    }
 }
