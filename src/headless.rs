@@ -146,18 +146,7 @@ pub fn run(dir: &Path, load: &LoadOptions, opts: &TestOptions) -> Result<bool, S
         }
     }
     runner.rt.shutdown();
-    let passed = records
-        .iter()
-        .filter(|r| matches!(r.verdict, Verdict::Pass(_)))
-        .count();
-    let failed = records
-        .iter()
-        .filter(|r| matches!(r.verdict, Verdict::Fail(_)))
-        .count();
-    let skipped = records
-        .iter()
-        .filter(|r| matches!(r.verdict, Verdict::Skip(_)))
-        .count();
+    let (passed, failed, skipped) = counts(&records);
     if let Some(path) = &opts.junit {
         std::fs::write(path, junit(&ws.title, &records, started.elapsed()))
             .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
@@ -180,10 +169,9 @@ pub fn run(dir: &Path, load: &LoadOptions, opts: &TestOptions) -> Result<bool, S
             }
         }
     }
-    println!(
-        "\n{passed} passed, {failed} failed, {skipped} skipped ({:.1}s)",
-        started.elapsed().as_secs_f64()
-    );
+    println!("\ntook {:.1}s", started.elapsed().as_secs_f64());
+    // The last line in the plain form test reports end with.
+    println!("{passed} passed, {failed} failed, {skipped} skipped");
     Ok(failed == 0)
 }
 
@@ -727,15 +715,19 @@ fn xml(s: &str) -> String {
         .replace('"', "&quot;")
 }
 
+/// Passed, failed and skipped records.
+fn counts(records: &[Record]) -> (usize, usize, usize) {
+    records
+        .iter()
+        .fold((0, 0, 0), |(p, f, s), r| match r.verdict {
+            Verdict::Pass(_) => (p + 1, f, s),
+            Verdict::Fail(_) => (p, f + 1, s),
+            Verdict::Skip(_) => (p, f, s + 1),
+        })
+}
+
 fn junit(title: &str, records: &[Record], total: Duration) -> String {
-    let failures = records
-        .iter()
-        .filter(|r| matches!(r.verdict, Verdict::Fail(_)))
-        .count();
-    let skipped = records
-        .iter()
-        .filter(|r| matches!(r.verdict, Verdict::Skip(_)))
-        .count();
+    let (_, failures, skipped) = counts(records);
     let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     let _ = writeln!(
         out,

@@ -141,3 +141,54 @@ fn content_cannot_inject_escape_sequences() {
     let (_, out, _) = lectern(&["check", tmp.path().to_str().unwrap()]);
     assert!(lectern::sanitize::is_clean(&out), "{out:?}");
 }
+
+#[test]
+fn lectern_test_runs_a_workshop_and_writes_junit() {
+    let dir = tempfile::tempdir().unwrap();
+    let junit = dir.path().join("results.xml");
+    let out = Command::new(env!("CARGO_BIN_EXE_lectern"))
+        .args(["test", "tests/fixtures/classic", "--junit"])
+        .arg(&junit)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env("SHELL", "/bin/bash")
+        .env("LECTERN_NO_USER_RC", "1")
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{text}");
+    assert!(
+        text.contains("✓ terminal:execute") && text.contains("exit 0"),
+        "{text}"
+    );
+    assert!(
+        text.contains("passed: ") || text.contains("examiner:execute-test"),
+        "{text}"
+    );
+    assert_eq!(
+        text.lines().last(),
+        Some("8 passed, 0 failed, 2 skipped"),
+        "{text}"
+    );
+    let xml = std::fs::read_to_string(&junit).unwrap();
+    assert!(
+        xml.contains("<testsuite name=\"Classic Demo\"") && xml.contains("failures=\"0\""),
+        "{xml}"
+    );
+    // The fixture's files are untouched: the run used a copy.
+    let (code, _, _) = lectern(&["check", "tests/fixtures/classic"]);
+    assert_eq!(code, 0);
+}
+
+#[test]
+fn lectern_test_fails_on_content_errors_and_dry_run_runs_nothing() {
+    let (code, out, _) = lectern(&["test", "tests/fixtures/broken"]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("content error(s)"), "{out}");
+    let (code, out, _) = lectern(&["test", "tests/fixtures/hugo", "--dry-run"]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("dry run: nothing was run"), "{out}");
+    assert!(
+        out.contains("notes.txt (does not exist yet)") || out.contains("notes.txt"),
+        "{out}"
+    );
+}
