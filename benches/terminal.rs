@@ -223,6 +223,12 @@ fn tmux_seq() -> Option<Duration> {
 }
 
 fn main() {
+    // `cargo test --all-targets` runs this binary too, without `--bench`:
+    // benchmarks are not tests, so there is nothing to do then.
+    if !std::env::args().any(|a| a == "--bench") {
+        println!("terminal benchmarks: run them with `cargo bench --bench terminal`");
+        return;
+    }
     let bin = lectern_bin();
     let bench = root().join("tests/fixtures/bench");
     println!(
