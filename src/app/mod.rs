@@ -144,7 +144,6 @@ pub struct App {
     pub areas: Areas,
     pub laid: Laid,
     pub quit: bool,
-    pub trust_flag: bool,
     /// OSC 52 clipboard text for the driver to write to the real terminal.
     pub clipboard: Option<String>,
     /// The editor's current file, highlighted: (path, a hash of its text, one
@@ -212,7 +211,6 @@ impl App {
             areas: Areas::default(),
             laid: Laid::default(),
             quit: false,
-            trust_flag: trust,
             clipboard: None,
             highlighted: None,
             editor: Default::default(),
@@ -567,7 +565,6 @@ impl App {
                     .unwrap_or_default();
                 self.notice = Some(format!("the shell in terminal {name} exited"));
             }
-            Update::TerminalAdded(_) => {}
         }
         self.changed();
     }

@@ -92,7 +92,6 @@ impl Outcome {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Update {
     Action(ActionRef, Outcome),
-    TerminalAdded(TermId),
     TerminalExited(TermId),
     /// Something the user should read in the status line.
     Notice(String),
@@ -460,10 +459,6 @@ impl Runtime {
             t.shutdown(grace);
         }
         self.services.stop();
-    }
-
-    pub fn shell_spec(&self) -> &ShellSpec {
-        &self.spec
     }
 
     pub fn state_dir(&self) -> PathBuf {

@@ -2,7 +2,7 @@
 //! reader thread (never the UI thread), queries answered, OSC 133 marks reported.
 
 use std::io::{Read, Write};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
@@ -278,10 +278,6 @@ impl Terminal {
         }
         let _ = self.child.kill();
         let _ = self.child.wait();
-    }
-
-    pub fn cwd_hint(&self) -> Option<PathBuf> {
-        std::fs::read_link(Path::new("/proc").join(self.pid.to_string()).join("cwd")).ok()
     }
 }
 
