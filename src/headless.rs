@@ -463,7 +463,7 @@ impl Runner<'_> {
                 command,
                 session,
                 clear,
-            } if command.trim() != "<ctrl+c>" => {
+            } if !crate::action::is_ctrl_c(command) => {
                 if let crate::action::Session::Named(n) = session {
                     if let Some(prev) = self.running.remove(n) {
                         let _ = prev;

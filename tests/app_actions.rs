@@ -107,3 +107,22 @@ fn autostart_inside_a_folded_section_waits_for_it_to_open() {
     let o = wait_outcome(&mut a, &mut rx, check);
     assert!(matches!(o, Outcome::Failed(_)), "{o:?}");
 }
+
+#[test]
+fn the_educates_form_shape_with_a_default() {
+    let d = tempfile::tempdir().unwrap();
+    workshop(
+        d.path(),
+        "```examiner:execute-test\nname: greeting\ninputs:\n  schema:\n    name:\n      type: string\n      title: \"Name:\"\n      default: \"Ada\"\n      required: true\n  form:\n  - \"*\"\n  - type: submit\n    title: Start\n```\n",
+    );
+    let (mut a, mut rx) = app(d.path());
+    a.run_action(0);
+    assert!(
+        matches!(&a.overlay, Some(Overlay::Input { prompt, value, .. }) if prompt == "Name:" && value == "Ada"),
+        "{:?}",
+        a.overlay
+    );
+    a.apply(Intent::OverlayAccept);
+    let o = wait_outcome(&mut a, &mut rx, ActionRef { page: 0, id: 0 });
+    assert_eq!(o, Outcome::Done("passed: hello Ada".into()));
+}

@@ -72,7 +72,7 @@ impl Action {
                     if *clear {
                         label.push_str(" (clear)");
                     }
-                    if command.trim() == "<ctrl+c>" {
+                    if super::is_ctrl_c(command) {
                         (label, "Ctrl-C".into())
                     } else {
                         (label, command.trim_end_matches('\n').to_string())

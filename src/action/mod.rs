@@ -22,6 +22,14 @@ pub enum Session {
     All,
 }
 
+/// `<ctrl+c>` (or the older `<ctrl-c>`) as a command means: interrupt.
+pub fn is_ctrl_c(command: &str) -> bool {
+    matches!(
+        command.trim().to_ascii_lowercase().as_str(),
+        "<ctrl+c>" | "<ctrl-c>"
+    )
+}
+
 impl Session {
     pub fn from_field(s: Option<String>) -> Session {
         match s.as_deref().map(str::trim) {

@@ -310,7 +310,7 @@ impl App {
         if !fields.is_empty() {
             self.overlay = Some(Overlay::Input {
                 prompt: fields[0].1.clone(),
-                value: String::new(),
+                value: fields[0].3.clone(),
                 target: InputFor::ExamForm {
                     action: r,
                     test: Box::new(t.clone()),
@@ -358,7 +358,7 @@ impl App {
                 mut values,
                 index,
             } => {
-                let (key, _, ty) = &fields[index];
+                let (key, _, ty, _) = &fields[index];
                 let v = match ty.as_str() {
                     "integer" => value
                         .trim()
@@ -379,7 +379,7 @@ impl App {
                 if index + 1 < fields.len() {
                     self.overlay = Some(Overlay::Input {
                         prompt: fields[index + 1].1.clone(),
-                        value: String::new(),
+                        value: fields[index + 1].3.clone(),
                         target: InputFor::ExamForm {
                             action,
                             test,
@@ -611,29 +611,43 @@ impl App {
     }
 }
 
-/// The fields of an examiner `inputs` form: a JSON schema's properties
-/// (`inputs.schema.properties`), or a plain mapping of names.
-fn form_fields(inputs: Option<&serde_json::Value>) -> Vec<(String, String, String)> {
+/// The fields of an examiner `inputs` form: (key, prompt, JSON type, default).
+/// Educates lists them under `inputs.schema` (`name: {type, title, default}`);
+/// a JSON schema's `properties` is read too.
+fn form_fields(inputs: Option<&serde_json::Value>) -> Vec<(String, String, String, String)> {
     let Some(inputs) = inputs else {
         return Vec::new();
     };
-    let props = inputs["schema"]["properties"]
+    let schema = &inputs["schema"];
+    let props = schema["properties"]
         .as_object()
-        .or_else(|| inputs["properties"].as_object())
-        .or_else(|| inputs.as_object());
+        .or_else(|| schema.as_object())
+        .or_else(|| inputs["properties"].as_object());
     props
         .map(|m| {
             m.iter()
-                .filter(|(k, _)| *k != "schema" && *k != "form")
+                .filter(|(_, v)| v.is_object())
                 .map(|(k, v)| {
                     let title = v["title"]
                         .as_str()
                         .or_else(|| v["description"].as_str())
-                        .unwrap_or(k);
+                        .unwrap_or(k)
+                        .trim();
+                    let prompt = if title.ends_with(':') {
+                        title.to_string()
+                    } else {
+                        format!("{title}:")
+                    };
+                    let default = match &v["default"] {
+                        serde_json::Value::String(s) => s.clone(),
+                        serde_json::Value::Null => String::new(),
+                        other => other.to_string(),
+                    };
                     (
                         k.clone(),
-                        format!("{title}:"),
+                        prompt,
                         v["type"].as_str().unwrap_or("string").to_string(),
+                        default,
                     )
                 })
                 .collect()

@@ -95,8 +95,8 @@ pub enum InputFor {
     ExamForm {
         action: ActionRef,
         test: Box<crate::action::ExaminerTest>,
-        /// (key, title, JSON type) of each field.
-        fields: Vec<(String, String, String)>,
+        /// (key, prompt, JSON type, default) of each field.
+        fields: Vec<(String, String, String, String)>,
         values: serde_json::Map<String, serde_json::Value>,
         index: usize,
     },

@@ -201,7 +201,7 @@ impl Runtime {
         command: &str,
         clear: bool,
     ) -> Outcome {
-        if command.trim() == "<ctrl+c>" {
+        if crate::action::is_ctrl_c(command) {
             return self.interrupt(action, session);
         }
         let ids = match self.targets(session) {
