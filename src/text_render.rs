@@ -286,23 +286,30 @@ fn table(
             _ => format!("{s}{}", " ".repeat(pad)),
         }
     };
-    let line = |r: &[String]| -> String {
-        (0..cols)
-            .map(|c| {
-                fit(
-                    &r[c],
-                    widths[c],
-                    aligns.get(c).copied().unwrap_or(Align::None),
-                )
+    // A row is as tall as its tallest cell: cells wrap within their column.
+    let rows_of = |r: &[String]| -> Vec<String> {
+        let cells: Vec<Vec<String>> = (0..cols).map(|c| wrap(&r[c], widths[c].max(1))).collect();
+        let height = cells.iter().map(Vec::len).max().unwrap_or(1).max(1);
+        (0..height)
+            .map(|i| {
+                (0..cols)
+                    .map(|c| {
+                        fit(
+                            cells[c].get(i).map_or("", String::as_str),
+                            widths[c],
+                            aligns.get(c).copied().unwrap_or(Align::None),
+                        )
+                    })
+                    .collect::<Vec<_>>()
+                    .join(" │ ")
+                    .trim_end()
+                    .to_string()
             })
-            .collect::<Vec<_>>()
-            .join(" │ ")
-            .trim_end()
-            .to_string()
+            .collect()
     };
     let mut out = Vec::new();
     if !header.is_empty() {
-        out.push(line(&all[0]));
+        out.extend(rows_of(&all[0]));
         out.push(
             widths
                 .iter()
@@ -311,8 +318,19 @@ fn table(
                 .join("─┼─"),
         );
     }
-    for r in &all[1..] {
-        out.push(line(r));
+    let body: Vec<Vec<String>> = all[1..].iter().map(|r| rows_of(r)).collect();
+    // Rows that wrap onto several lines get a rule between them, to stay readable.
+    let tall = body.iter().any(|r| r.len() > 1);
+    let rule = widths
+        .iter()
+        .map(|w| "╌".repeat(*w))
+        .collect::<Vec<_>>()
+        .join("╌┼╌");
+    for (i, r) in body.into_iter().enumerate() {
+        if tall && i > 0 {
+            out.push(rule.clone());
+        }
+        out.extend(r);
     }
     out
 }
