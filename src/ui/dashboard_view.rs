@@ -107,11 +107,6 @@ fn hms(ms: f64) -> String {
 }
 
 pub fn draw(f: &mut Frame, area: Rect, tab: &DashboardTab, focused: bool) {
-    let border = Style::default().fg(if focused {
-        Color::Green
-    } else {
-        Color::DarkGray
-    });
     match &tab.content {
         DashboardContent::Url(url) => {
             let lines = vec![
@@ -124,9 +119,7 @@ pub fn draw(f: &mut Frame, area: Rect, tab: &DashboardTab, focused: bool) {
                     Style::default().fg(Color::DarkGray),
                 ),
             ];
-            let b = Block::default()
-                .borders(Borders::ALL)
-                .border_style(border)
+            let b = crate::ui::pane(focused, Color::Green)
                 .title(format!(" {} ", clean_line(&tab.name)));
             f.render_widget(
                 Paragraph::new(lines).wrap(Wrap { trim: false }).block(b),
@@ -155,15 +148,7 @@ pub fn draw(f: &mut Frame, area: Rect, tab: &DashboardTab, focused: bool) {
                 title.push_str(" · querying…");
             }
             title.push(' ');
-            let outer = Block::default()
-                .borders(Borders::ALL)
-                .border_type(if focused {
-                    BorderType::Thick
-                } else {
-                    BorderType::Rounded
-                })
-                .border_style(border)
-                .title(title);
+            let outer = crate::ui::pane(focused, Color::Green).title(title);
             let inner = outer.inner(area);
             f.render_widget(outer, area);
             let rows = dash

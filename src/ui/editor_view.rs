@@ -4,7 +4,7 @@
 use ratatui::layout::Rect;
 use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, BorderType, Borders, Paragraph};
+use ratatui::widgets::Paragraph;
 use ratatui::Frame;
 
 use crate::runtime::editor::Editor;
@@ -29,25 +29,13 @@ pub fn draw(
     focused: bool,
     colours: Option<&[Vec<Span<'static>>]>,
 ) {
-    let border = Style::default().fg(if focused {
-        Color::Green
-    } else {
-        Color::DarkGray
-    });
     let hint = if focused {
         " ↑↓ scroll · u undo · e $EDITOR · Ctrl-] lesson "
     } else {
         " t focuses the editor "
     };
     let block = |title: String| {
-        Block::default()
-            .borders(Borders::ALL)
-            .border_type(if focused {
-                BorderType::Thick
-            } else {
-                BorderType::Rounded
-            })
-            .border_style(border)
+        crate::ui::pane(focused, Color::Green)
             .title(title)
             .title_bottom(Line::styled(hint, Style::default().fg(Color::DarkGray)))
     };

@@ -46,6 +46,18 @@ pub const KEYS: &[(&str, &str)] = &[
     ("Esc, Ctrl-]", "back to the lesson"),
 ];
 
+/// A pane's frame: thick and in its accent colour when focused, rounded and grey otherwise.
+pub fn pane(focused: bool, accent: Color) -> Block<'static> {
+    Block::default()
+        .borders(Borders::ALL)
+        .border_type(if focused {
+            BorderType::Thick
+        } else {
+            BorderType::Rounded
+        })
+        .border_style(Style::default().fg(if focused { accent } else { Color::DarkGray }))
+}
+
 pub fn layout(area: Rect, term_count: usize) -> (Rect, Rect, Rect) {
     let rows = Layout::default()
         .direction(Direction::Vertical)
@@ -112,22 +124,10 @@ fn draw_lesson(f: &mut Frame, app: &App, areas: &Areas) {
     let page = &app.ws.pages[app.page.min(app.ws.pages.len().saturating_sub(1))];
     let focused = app.focus == Focus::Lesson;
     let title = format!(" {} ", clean_line(&page.title));
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .border_type(if focused {
-            BorderType::Thick
-        } else {
-            BorderType::Rounded
-        })
-        .border_style(Style::default().fg(if focused {
-            Color::Cyan
-        } else {
-            Color::DarkGray
-        }))
-        .title(Span::styled(
-            title,
-            Style::default().add_modifier(Modifier::BOLD),
-        ));
+    let block = pane(focused, Color::Cyan).title(Span::styled(
+        title,
+        Style::default().add_modifier(Modifier::BOLD),
+    ));
     let h = usize::from(areas.lesson_inner.height);
     let lines: Vec<Line> = app
         .laid
@@ -210,19 +210,7 @@ fn draw_terminals(f: &mut Frame, app: &App, areas: &Areas) {
         if t.has_exited() {
             title.push_str("[exited] ");
         }
-        let block = Block::default()
-            .borders(Borders::ALL)
-            .border_type(if focused {
-                BorderType::Thick
-            } else {
-                BorderType::Rounded
-            })
-            .border_style(Style::default().fg(if focused {
-                Color::Green
-            } else {
-                Color::DarkGray
-            }))
-            .title(title);
+        let block = pane(focused, Color::Green).title(title);
         let Ok(parser) = t.parser.lock() else {
             continue;
         };
