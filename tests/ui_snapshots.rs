@@ -211,3 +211,15 @@ fn sections_fold_and_open() {
         "{text}"
     );
 }
+
+#[test]
+fn the_log_overlay_is_read_before_drawing() {
+    let state = tempfile::tempdir().unwrap();
+    let mut a = app("classic", state.path());
+    a.overlay = Some(Overlay::SetupLog { scroll: 0 });
+    let text = draw(&mut a, 100, 30);
+    assert!(
+        text.contains("Services and setup logs") && text.contains("no services or setup scripts"),
+        "{text}"
+    );
+}

@@ -158,6 +158,8 @@ pub struct App {
     pub dashboards: Vec<views::DashboardTab>,
     /// `section:begin` ids whose contents are folded on this page.
     pub folded: std::collections::HashSet<usize>,
+    /// The logs shown behind `L`, and when they were read.
+    pub logs: (Option<Instant>, Vec<ratatui::text::Line<'static>>),
     /// What examiner tests printed, shown under their cards.
     pub outputs: HashMap<ActionRef, String>,
     pub allow_outside: bool,
@@ -218,6 +220,7 @@ impl App {
             dashboards: Vec::new(),
             folded: Default::default(),
             outputs: HashMap::new(),
+            logs: (None, Vec::new()),
             allow_outside: false,
             exam_stops: Vec::new(),
             store,
@@ -1015,6 +1018,18 @@ impl App {
         }
         self.relayout(self.areas.lesson_inner.width);
         self.highlight_editor_file();
+        // The log overlay's files: read here, at most once a second, never while drawing.
+        if matches!(self.overlay, Some(Overlay::SetupLog { .. })) {
+            if self
+                .logs
+                .0
+                .is_none_or(|t| t.elapsed() >= Duration::from_secs(1))
+            {
+                self.logs = (Some(Instant::now()), ui::log_lines(self));
+            }
+        } else {
+            self.logs.0 = None;
+        }
         let max = self.laid.lines.len().saturating_sub(1);
         self.scroll = self.scroll.min(max);
     }

@@ -46,6 +46,33 @@ pub const KEYS: &[(&str, &str)] = &[
     ("Esc, Ctrl-]", "back to the lesson"),
 ];
 
+/// The services' and setup scripts' logs as shown behind `L` (read by
+/// `App::prepare`, not while drawing).
+pub fn log_lines(app: &App) -> Vec<Line<'static>> {
+    let mut lines = Vec::new();
+    let head = |t: String| Line::styled(t, Style::default().fg(Color::Cyan));
+    for s in &app.runtime.services.list {
+        lines.push(head(format!(
+            "── service {} ({:?})",
+            clean_line(&s.spec.title),
+            s.state
+        )));
+        let text = std::fs::read_to_string(&s.log).unwrap_or_default();
+        let all: Vec<&str> = text.lines().collect();
+        lines.extend(
+            all[all.len().saturating_sub(40)..]
+                .iter()
+                .map(|l| Line::raw(clean_line(l))),
+        );
+    }
+    for s in &app.runtime.setup.scripts {
+        lines.push(head(format!("── {} ({:?})", clean_line(&s.name), s.state)));
+        let text = std::fs::read_to_string(&s.log).unwrap_or_default();
+        lines.extend(text.lines().map(|l| Line::raw(clean_line(l))));
+    }
+    lines
+}
+
 /// A pane's frame: thick and in its accent colour when focused, rounded and grey otherwise.
 pub fn pane(focused: bool, accent: Color) -> Block<'static> {
     Block::default()
@@ -394,28 +421,7 @@ fn draw_overlay(f: &mut Frame, app: &App, o: &Overlay) {
             6,
         ),
         Overlay::SetupLog { scroll } => {
-            let mut lines = Vec::new();
-            for s in &app.runtime.services.list {
-                lines.push(Line::styled(
-                    format!("── service {} ({:?})", clean_line(&s.spec.title), s.state),
-                    Style::default().fg(Color::Cyan),
-                ));
-                let text = std::fs::read_to_string(&s.log).unwrap_or_default();
-                let all: Vec<&str> = text.lines().collect();
-                for l in &all[all.len().saturating_sub(40)..] {
-                    lines.push(Line::raw(clean_line(l)));
-                }
-            }
-            for s in &app.runtime.setup.scripts {
-                lines.push(Line::styled(
-                    format!("── {} ({:?})", clean_line(&s.name), s.state),
-                    Style::default().fg(Color::Cyan),
-                ));
-                let text = std::fs::read_to_string(&s.log).unwrap_or_default();
-                for l in text.lines() {
-                    lines.push(Line::raw(clean_line(l)));
-                }
-            }
+            let mut lines: Vec<Line> = app.logs.1.clone();
             if lines.is_empty() {
                 lines.push(Line::raw("This workshop has no services or setup scripts."));
             }
