@@ -1,16 +1,20 @@
 //! lectern: run Educates-format workshops in the terminal.
 //!
 //! Data flows one way: files -> workshop model -> lesson documents -> actions
-//! -> runtime -> screen. `workshop`, `lesson` and `action` are pure.
+//! -> engine -> runtime -> outcomes -> screen or report. `workshop`, `lesson`,
+//! `action` and `model` are pure; `runtime` is processes and I/O only; the
+//! `engine` runs actions and decides outcomes for both drivers, the terminal
+//! app (`app` + `ui`) and `lectern test` (`headless`).
 
 pub mod action;
 pub mod app;
 pub mod check;
 pub mod diag;
+pub mod engine;
 pub mod headless;
 pub mod lesson;
+pub mod model;
 pub mod page;
-pub mod progress;
 pub mod runtime;
 pub mod sanitize;
 pub mod text_render;

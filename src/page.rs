@@ -4,7 +4,7 @@ use crate::diag::Diagnostic;
 use crate::lesson::{self, Block, BlockKind, CalloutKind, Inline, Lesson};
 use crate::workshop::{template, PageFormat, Workshop};
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct PageDoc {
     pub lesson: Lesson,
     pub diagnostics: Vec<Diagnostic>,

@@ -7,9 +7,10 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use lectern::app::views::{DashboardContent, DashboardTab};
-use lectern::runtime::datasource::{self, TimeRange};
-use lectern::runtime::{grafana, http};
+use lectern::engine::dashboards::{DashboardContent, DashboardTab};
+use lectern::model::grafana;
+use lectern::model::series::{time_range, TimeRange};
+use lectern::runtime::{datasource, http};
 use lectern::workshop::lectern_config::{DatasourceKind, DatasourceSpec, LecternConfig};
 use ratatui::backend::TestBackend;
 use ratatui::Terminal;
@@ -245,7 +246,7 @@ fn prometheus_panels_query_range() {
             .duration_since(std::time::UNIX_EPOCH)
             .unwrap()
             .as_millis() as i64;
-        let range = datasource::time_range("now-1m", "now", now).unwrap();
+        let range = time_range("now-1m", "now", now).unwrap();
         let data = datasource::query_panel(&cfg, &dash.panels[0], range, Duration::from_secs(5));
         if data.has_data() {
             assert_eq!(data.series[0].name, "/ requests");

@@ -223,8 +223,8 @@ fn actions_run_fail_and_are_interrupted() {
     let sleepers = wait_processes(l.pid(), &["sleep 1000", "trap"]);
     // Card 5: interrupt-all. Ctrl-C stops the sleeper; the other needs signals.
     l.send(b"\t\r");
-    l.wait_text("interrupted by Ctrl-C");
-    let screen = l.wait_text("interrupted by SIGTERM");
+    l.wait_text("stopped by Ctrl-C");
+    let screen = l.wait_text("stopped by SIGTERM");
     assert!(!screen.contains("running"), "{screen}");
     // Nothing of the interrupted jobs is left.
     assert_all_gone(&sleepers);
@@ -252,7 +252,7 @@ fn a_flood_does_not_block_keys_and_full_screen_programs_work() {
     l.wait_text("Flood the first terminal");
     // Interrupt, then `less` in terminal 2, driven through the focused pane.
     l.send(b"g\t\r");
-    l.wait_text("■ interrupted");
+    l.wait_text("■ stopped by");
     l.send(b"\t\r");
     l.wait_text("notes line 1 ");
     l.send(b"2");

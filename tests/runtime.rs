@@ -1,16 +1,21 @@
-//! The runtime without a screen: real shells on real PTYs.
+//! Commands in real shells on real PTYs, as the engine tracks them.
 
 use std::time::{Duration, Instant};
 
 use lectern::action::Session;
-use lectern::runtime::{ActionRef, Outcome, Runtime, ShellSpec, Update};
+use lectern::engine::terminals::{Commands, Seen};
+use lectern::engine::{Detail, Outcome};
+use lectern::model::ActionRef;
+use lectern::runtime::{Event, Runtime, ShellSpec};
+use tokio::sync::mpsc::UnboundedReceiver;
 
-fn runtime(
-    dir: &std::path::Path,
-) -> (
-    Runtime,
-    tokio::sync::mpsc::UnboundedReceiver<lectern::runtime::Event>,
-) {
+struct Rig {
+    rt: Runtime,
+    rx: UnboundedReceiver<Event>,
+    cmds: Commands,
+}
+
+fn rig(dir: &std::path::Path) -> Rig {
     let (mut rt, rx) = Runtime::new(ShellSpec {
         shell: "/bin/bash".into(),
         cwd: dir.to_path_buf(),
@@ -22,80 +27,78 @@ fn runtime(
         scrollback: 1000,
     });
     rt.terminal("1").unwrap();
-    (rt, rx)
-}
-
-/// Drive the runtime until `pred` sees an update or `limit` passes.
-fn pump(
-    rt: &mut Runtime,
-    rx: &mut tokio::sync::mpsc::UnboundedReceiver<lectern::runtime::Event>,
-    limit: Duration,
-    mut pred: impl FnMut(&Update) -> bool,
-) -> bool {
-    let end = Instant::now() + limit;
-    while Instant::now() < end {
-        let mut ups = Vec::new();
-        while let Ok(ev) = rx.try_recv() {
-            ups.extend(rt.on_event(&ev));
-        }
-        ups.extend(rt.on_timer(Instant::now()));
-        if ups.iter().any(&mut pred) {
-            return true;
-        }
-        std::thread::sleep(Duration::from_millis(20));
+    Rig {
+        rt,
+        rx,
+        cmds: Commands::default(),
     }
-    false
 }
 
-fn wait_idle(
-    rt: &mut Runtime,
-    rx: &mut tokio::sync::mpsc::UnboundedReceiver<lectern::runtime::Event>,
-) {
-    let end = Instant::now() + Duration::from_secs(10);
-    while !rt.busy_terminals().is_empty() {
-        assert!(Instant::now() < end, "terminal stayed busy");
-        pump(rt, rx, Duration::from_millis(50), |_| false);
+impl Rig {
+    /// Drive the tracker until `pred` sees something or `limit` passes.
+    fn pump(&mut self, limit: Duration, mut pred: impl FnMut(&Seen) -> bool) -> bool {
+        let end = Instant::now() + limit;
+        while Instant::now() < end {
+            let mut seen = Vec::new();
+            while let Ok(ev) = self.rx.try_recv() {
+                match ev {
+                    Event::Mark(id, m) => seen.extend(self.cmds.on_mark(id, m)),
+                    Event::Exited(id) => seen.extend(self.cmds.on_exit(id)),
+                    _ => {}
+                }
+            }
+            seen.extend(self.cmds.on_timer(&self.rt, Instant::now()));
+            if seen.iter().any(&mut pred) {
+                return true;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        false
+    }
+
+    fn outcome_of(&mut self, r: ActionRef) -> Option<Outcome> {
+        let mut got = None;
+        self.pump(Duration::from_secs(10), |s| match s {
+            Seen::Action(a, o) if *a == r => {
+                got = Some(o.clone());
+                true
+            }
+            _ => false,
+        });
+        got
+    }
+
+    fn wait_idle(&mut self) {
+        let end = Instant::now() + Duration::from_secs(10);
+        while !self.rt.busy_terminals().is_empty() {
+            assert!(Instant::now() < end, "terminal stayed busy");
+            self.pump(Duration::from_millis(50), |_| false);
+        }
     }
 }
 
 #[test]
 fn exit_status_comes_from_shell_integration() {
     let d = tempfile::tempdir().unwrap();
-    let (mut rt, mut rx) = runtime(d.path());
+    let mut rig = rig(d.path());
+    let one = Session::Named("1".into());
     let r = ActionRef { page: 0, id: 0 };
-    assert!(rt
-        .execute(r, &Session::Named("1".into()), "sh -c 'exit 7'", false)
+    assert!(rig
+        .cmds
+        .execute(&mut rig.rt, r, &one, "sh -c 'exit 7'", false, None)
         .is_running());
-    let mut got = None;
-    assert!(pump(
-        &mut rt,
-        &mut rx,
-        Duration::from_secs(10),
-        |u| match u {
-            Update::Action(a, o) if *a == r => {
-                got = Some(o.clone());
-                true
-            }
-            _ => false,
-        }
-    ));
+    let got = rig.outcome_of(r);
     assert!(
-        matches!(got, Some(Outcome::Exited { code: 7, .. })),
+        matches!(got, Some(Outcome::Failed(Detail::Exit { code: 7, .. }))),
         "{got:?}"
     );
     // Multi-line input: one outcome after the last line.
     let r2 = ActionRef { page: 0, id: 1 };
-    rt.execute(r2, &Session::Named("1".into()), "true\nfalse\ntrue", false);
-    let mut got = None;
-    pump(&mut rt, &mut rx, Duration::from_secs(10), |u| match u {
-        Update::Action(a, o) if *a == r2 => {
-            got = Some(o.clone());
-            true
-        }
-        _ => false,
-    });
+    rig.cmds
+        .execute(&mut rig.rt, r2, &one, "true\nfalse\ntrue", false, None);
+    let got = rig.outcome_of(r2);
     assert!(
-        matches!(got, Some(Outcome::Exited { code: 0, .. })),
+        matches!(got, Some(Outcome::Passed(Detail::Exit { code: 0, .. }))),
         "{got:?}"
     );
 }
@@ -103,25 +106,31 @@ fn exit_status_comes_from_shell_integration() {
 #[test]
 fn an_interrupt_does_not_reach_the_next_job() {
     let d = tempfile::tempdir().unwrap();
-    let (mut rt, mut rx) = runtime(d.path());
+    let mut rig = rig(d.path());
     let s = Session::Named("1".into());
-    rt.execute(ActionRef { page: 0, id: 0 }, &s, "sleep 1000", false);
+    rig.cmds.execute(
+        &mut rig.rt,
+        ActionRef { page: 0, id: 0 },
+        &s,
+        "sleep 1000",
+        false,
+        None,
+    );
     let end = Instant::now() + Duration::from_secs(5);
-    while rt.busy_terminals().is_empty() && Instant::now() < end {
-        pump(&mut rt, &mut rx, Duration::from_millis(50), |_| false);
+    while rig.rt.busy_terminals().is_empty() && Instant::now() < end {
+        rig.pump(Duration::from_millis(50), |_| false);
     }
-    rt.interrupt(ActionRef { page: 0, id: 1 }, &s);
-    wait_idle(&mut rt, &mut rx);
+    rig.cmds.interrupt(&mut rig.rt, &s);
+    rig.wait_idle();
     // A new job right after: the escalation meant for the old one must not touch it.
     let next = ActionRef { page: 0, id: 2 };
-    rt.execute(next, &s, "sleep 1001", false);
-    let ended = pump(
-        &mut rt,
-        &mut rx,
+    rig.cmds
+        .execute(&mut rig.rt, next, &s, "sleep 1001", false, None);
+    let ended = rig.pump(
         Duration::from_secs(4),
-        |u| matches!(u, Update::Action(a, o) if *a == next && !o.is_running()),
+        |u| matches!(u, Seen::Action(a, o) if *a == next && !o.is_running()),
     );
     assert!(!ended, "the new job was stopped by an old interrupt");
-    assert_eq!(rt.busy_terminals(), vec!["1".to_string()]);
-    rt.shutdown();
+    assert_eq!(rig.rt.busy_terminals(), vec!["1".to_string()]);
+    rig.rt.shutdown();
 }

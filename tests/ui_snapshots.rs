@@ -5,8 +5,9 @@ use std::path::Path;
 use std::time::Duration;
 
 use lectern::app::{App, Overlay};
-use lectern::progress::Store;
-use lectern::runtime::{ActionRef, Outcome, Runtime, ShellSpec};
+use lectern::engine::{self, Detail, Engine, Mode, Outcome};
+use lectern::model::ActionRef;
+use lectern::runtime::{Runtime, ShellSpec, Store};
 use lectern::workshop::{self, LoadOptions};
 use ratatui::backend::TestBackend;
 use ratatui::layout::Rect;
@@ -25,13 +26,23 @@ fn app(fixture: &str, state: &Path) -> App {
         rc_dir: state.join("shell"),
         scrollback: 100,
     });
-    App::new(ws, rt, Store::at(state), true, false)
+    let engine = Engine::new(
+        ws,
+        rt,
+        Store::at(state),
+        engine::Options {
+            mode: Mode::Interactive,
+            allow_outside: false,
+            downloads: state.join("downloads"),
+        },
+    );
+    App::new(engine, true, false)
 }
 
 fn draw(app: &mut App, w: u16, h: u16) -> String {
     let mut term = Terminal::new(TestBackend::new(w, h)).unwrap();
     app.prepare(Rect::new(0, 0, w, h));
-    term.draw(|f| lectern::ui::draw(f, app)).unwrap();
+    term.draw(|f| lectern::app::draw::draw(f, app)).unwrap();
     let text = term.backend().to_string();
     // The running clock is the one thing that moves.
     regex::Regex::new(r"running \d+\.\ds")
@@ -42,32 +53,24 @@ fn draw(app: &mut App, w: u16, h: u16) -> String {
 
 fn with_outcomes(app: &mut App) {
     let r = |id| ActionRef { page: 0, id };
-    app.outcomes.insert(
+    app.engine.outcomes.insert(
         r(0),
-        Outcome::Exited {
-            code: 0,
-            took: Duration::from_millis(1200),
-        },
+        Outcome::Passed(Detail::exit(0, Duration::from_millis(1200))),
     );
-    app.outcomes.insert(
+    app.engine.outcomes.insert(
         r(1),
-        Outcome::Exited {
-            code: 3,
-            took: Duration::from_millis(40),
-        },
+        Outcome::Failed(Detail::exit(3, Duration::from_millis(40))),
     );
-    app.outcomes.insert(
+    app.engine.outcomes.insert(
         r(2),
         Outcome::Running {
             since: std::time::Instant::now(),
+            what: None,
         },
     );
-    app.outcomes.insert(
+    app.engine.outcomes.insert(
         r(3),
-        Outcome::Interrupted {
-            how: "SIGTERM".into(),
-            took: Duration::from_secs(3),
-        },
+        Outcome::Passed(Detail::interrupted("SIGTERM", Duration::from_secs(3))),
     );
 }
 
@@ -110,9 +113,9 @@ fn failed_action_and_notice() {
     let state = tempfile::tempdir().unwrap();
     let mut a = app("classic", state.path());
     a.open_page(1);
-    a.outcomes.insert(
+    a.engine.outcomes.insert(
         ActionRef { page: 1, id: 3 },
-        Outcome::Failed("file not found: ~/exercises/app.py".into()),
+        Outcome::failed("file not found: ~/exercises/app.py"),
     );
     a.notice = Some("copied to the clipboard".into());
     a.scroll = 12;
@@ -122,7 +125,7 @@ fn failed_action_and_notice() {
 #[test]
 fn editor_selection_changes_and_search() {
     use lectern::action::{EditorAction, TextMatch};
-    use lectern::runtime::editor::{Editor, Scope};
+    use lectern::engine::editor::{Editor, Scope};
     let d = tempfile::tempdir().unwrap();
     let ex = d.path().join("exercises");
     std::fs::create_dir_all(&ex).unwrap();
@@ -197,6 +200,7 @@ fn sections_fold_and_open() {
     );
     // The section card toggles its contents.
     let begin = a
+        .engine
         .doc
         .lesson
         .actions()

@@ -1,22 +1,23 @@
-//! App state and what input does to it. Input becomes an `Intent`; `apply`
-//! changes state; `ui::draw` only reads it.
+//! The terminal app: input becomes an `Intent`; `apply` turns intents into
+//! engine calls and screen state; `draw` only reads. Actions are run by the
+//! engine alone: the app shows their outcomes and what the engine brings forward.
 
-mod actions;
+pub mod draw;
 pub mod run;
-pub mod views;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::time::{Duration, Instant};
 
 use ratatui::layout::Rect;
 
-use crate::action::{ActionKind, Cooldown, Session, TerminalAction};
-use crate::page::{self, PageDoc};
-use crate::progress::{Progress, Saved, Store};
-use crate::runtime::{ActionRef, Outcome, Runtime, TermId, Update};
+use crate::action::{ActionKind, SectionAction, TerminalAction};
+use crate::engine::dashboards::DashboardContent;
+use crate::engine::{Answer, Engine, FormField, Note, Outcome, Request, Show};
+use crate::lesson::{walk_blocks, BlockKind};
+use crate::model::ActionRef;
+use crate::runtime::TermId;
 use crate::ui;
 use crate::ui::lesson_view::{self, Laid, ViewState};
-use crate::workshop::Workshop;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Focus {
@@ -24,6 +25,14 @@ pub enum Focus {
     Terminal(TermId),
     /// The editor or the dashboard shown on the right.
     View,
+}
+
+/// What the right side shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum View {
+    Terminals,
+    Editor,
+    Dashboard(usize),
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -90,23 +99,37 @@ pub enum Intent {
 /// What an input prompt is for.
 #[derive(Debug, Clone, PartialEq)]
 pub enum InputFor {
-    Upload(String),
+    Upload(ActionRef),
     /// The fields of an examiner test's `inputs` form, asked one at a time.
     ExamForm {
         action: ActionRef,
-        test: Box<crate::action::ExaminerTest>,
-        /// (key, prompt, JSON type, default) of each field.
-        fields: Vec<(String, String, String, String)>,
+        fields: Vec<FormField>,
         values: serde_json::Map<String, serde_json::Value>,
         index: usize,
     },
 }
 
-/// The action reference used for commands lectern types itself (e.g. `$EDITOR`).
-pub const INTERNAL: ActionRef = ActionRef {
-    page: usize::MAX,
-    id: 0,
-};
+impl InputFor {
+    pub fn title(&self) -> &'static str {
+        match self {
+            InputFor::Upload(_) => Request::Upload {
+                target: String::new(),
+            }
+            .title(),
+            InputFor::ExamForm { .. } => Request::Form {
+                test: String::new(),
+                fields: Vec::new(),
+            }
+            .title(),
+        }
+    }
+
+    fn action(&self) -> ActionRef {
+        match self {
+            InputFor::Upload(r) | InputFor::ExamForm { action: r, .. } => *r,
+        }
+    }
+}
 
 /// A tab on the right-hand side.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -129,15 +152,11 @@ pub struct Areas {
 }
 
 pub struct App {
-    pub ws: Workshop,
-    pub page: usize,
-    pub doc: PageDoc,
-    pub outcomes: HashMap<ActionRef, Outcome>,
+    pub engine: Engine,
     pub focus: Focus,
     pub selected: Option<usize>,
     pub scroll: usize,
     pub overlay: Option<Overlay>,
-    pub runtime: Runtime,
     pub notice: Option<String>,
     pub active_term: TermId,
     pub term_scroll: HashMap<TermId, usize>,
@@ -153,60 +172,27 @@ pub struct App {
         u64,
         Vec<Vec<ratatui::text::Span<'static>>>,
     )>,
-    pub editor: crate::runtime::editor::Editor,
-    pub view: views::View,
-    pub dashboards: Vec<views::DashboardTab>,
+    pub view: View,
     /// `section:begin` ids whose contents are folded on this page.
-    pub folded: std::collections::HashSet<usize>,
+    pub folded: HashSet<usize>,
     /// The logs shown behind `L`, and when they were read.
     pub logs: (Option<Instant>, Vec<ratatui::text::Line<'static>>),
-    /// What examiner tests printed, shown under their cards.
-    pub outputs: HashMap<ActionRef, String>,
-    pub allow_outside: bool,
-    exam_stops: Vec<std::sync::Arc<std::sync::atomic::AtomicBool>>,
-    store: Store,
-    progress: Progress,
-    cascades: Vec<(Instant, ActionRef)>,
-    last_run: HashMap<ActionRef, Instant>,
     laid_key: Option<(u16, usize, u64)>,
     generation: u64,
 }
 
 impl App {
-    pub fn new(ws: Workshop, runtime: Runtime, store: Store, restart: bool, trust: bool) -> App {
-        let (mut progress, notice) = if restart {
-            store.reset();
-            (Progress::default(), None)
-        } else {
-            store.load()
-        };
-        let page = progress
-            .page
-            .as_deref()
-            .and_then(|p| ws.find_page(p))
-            .unwrap_or(0);
-        let mut outcomes = HashMap::new();
-        for (pname, acts) in &progress.actions {
-            if let Some(pi) = ws.pages.iter().position(|p| &p.name == pname) {
-                for (id, saved) in acts {
-                    outcomes.insert(ActionRef { page: pi, id: *id }, saved.to_outcome());
-                }
-            }
-        }
+    pub fn new(mut engine: Engine, restart: bool, trust: bool) -> App {
+        let notice = engine.resume(restart);
         if trust {
-            progress.trusted = Some(true);
+            engine.progress.trusted = Some(true);
         }
-        let doc = page::load(&ws, page.min(ws.pages.len().saturating_sub(1)));
         let mut app = App {
-            ws,
-            page,
-            doc,
-            outcomes,
+            engine,
             focus: Focus::Lesson,
             selected: None,
             scroll: 0,
             overlay: None,
-            runtime,
             notice,
             active_term: 0,
             term_scroll: HashMap::new(),
@@ -215,52 +201,16 @@ impl App {
             quit: false,
             clipboard: None,
             highlighted: None,
-            editor: Default::default(),
-            view: views::View::Terminals,
-            dashboards: Vec::new(),
+            view: View::Terminals,
             folded: Default::default(),
-            outputs: HashMap::new(),
             logs: (None, Vec::new()),
-            allow_outside: false,
-            exam_stops: Vec::new(),
-            store,
-            progress,
-            cascades: Vec::new(),
-            last_run: HashMap::new(),
             laid_key: None,
             generation: 0,
         };
         app.selected = app.visible_cards().first().copied();
         app.folded = app.initial_folds();
-        // The workshop's own dashboards (resources/workshop.yaml), as tabs.
-        for d in app.ws.resources.dashboards.clone() {
-            let url = crate::workshop::resources::expand_vars(&d.url, &app.ws.vars);
-            // Terminals start with `launch`; until then a terminal tab is only its URL.
-            let content = if url.starts_with("terminal:") {
-                views::DashboardContent::Url(url.clone())
-            } else {
-                app.dashboard_content(&url)
-            };
-            app.dashboards.push(views::DashboardTab {
-                name: d.name,
-                url,
-                content,
-                builtin: false,
-            });
-        }
+        app.take_notes();
         app
-    }
-
-    pub fn page_count(&self) -> usize {
-        self.ws.pages.len()
-    }
-
-    pub fn page_outcomes(&self) -> HashMap<usize, Outcome> {
-        self.outcomes
-            .iter()
-            .filter(|(r, _)| r.page == self.page)
-            .map(|(r, o)| (r.id, o.clone()))
-            .collect()
     }
 
     /// Ids of the cards a learner can select on this page (shown, not folded away).
@@ -268,7 +218,8 @@ impl App {
         if !self.laid.cards.is_empty() || self.laid_key.is_some() {
             return self.laid.cards.iter().map(|c| c.id).collect();
         }
-        self.doc
+        self.engine
+            .doc
             .lesson
             .actions()
             .iter()
@@ -276,26 +227,11 @@ impl App {
                 !a.action.common.hidden
                     && !matches!(
                         a.action.kind,
-                        ActionKind::Section(crate::action::SectionAction::End { .. })
+                        ActionKind::Section(SectionAction::End { .. })
                     )
             })
             .map(|a| a.id)
             .collect()
-    }
-
-    /// Why the next page is locked, if it is: a required action not yet done.
-    pub fn lock_reason(&self) -> Option<String> {
-        self.doc.lesson.actions().iter().find_map(|a| {
-            let done = self
-                .outcomes
-                .get(&ActionRef {
-                    page: self.page,
-                    id: a.id,
-                })
-                .is_some_and(Outcome::is_success);
-            (a.action.common.required && !done)
-                .then(|| format!("next page locked: run “{}” first", a.action.card().label))
-        })
     }
 
     /// Lay out the lesson for `width` when something changed.
@@ -303,10 +239,11 @@ impl App {
         // Running cards show a clock in whole seconds (tenths below 10 s): lay
         // out again when what it shows changes, not on every frame.
         let clock = self
+            .engine
             .outcomes
             .values()
             .filter_map(|o| match o {
-                Outcome::Running { since } => Some(since.elapsed().as_millis() as u64 / 100),
+                Outcome::Running { since, .. } => Some(since.elapsed().as_millis() as u64 / 100),
                 _ => None,
             })
             .max()
@@ -320,17 +257,18 @@ impl App {
         let highlighted = u64::from(crate::ui::highlight::get().is_some()) << 63;
         let key = (
             width,
-            self.page,
+            self.engine.page,
             self.generation.wrapping_add(clock << 32) ^ highlighted,
         );
         if self.laid_key == Some(key) {
             return;
         }
-        let outcomes = self.page_outcomes();
+        let outcomes = self.engine.page_outcomes();
         let outputs: HashMap<usize, String> = self
+            .engine
             .outputs
             .iter()
-            .filter(|(r, _)| r.page == self.page)
+            .filter(|(r, _)| r.page == self.engine.page)
             .map(|(r, o)| (r.id, o.clone()))
             .collect();
         let st = ViewState {
@@ -344,7 +282,7 @@ impl App {
             },
             now: Instant::now(),
         };
-        self.laid = lesson_view::layout(&self.doc.lesson, width, &st);
+        self.laid = lesson_view::layout(&self.engine.doc.lesson, width, &st);
         self.laid_key = Some(key);
     }
 
@@ -353,42 +291,36 @@ impl App {
     }
 
     pub fn open_page(&mut self, index: usize) {
-        if index >= self.page_count() {
+        if index >= self.engine.page_count() {
             return;
         }
-        self.page = index;
-        self.stop_examiners();
-        self.doc = page::load(&self.ws, index);
+        self.engine.open_page(index);
         self.scroll = 0;
         self.laid = Laid::default();
         self.laid_key = None;
         self.selected = self.visible_cards().first().copied();
         self.folded = self.initial_folds();
-        self.cascades.clear();
-        self.progress.page = Some(self.ws.pages[index].name.clone());
-        self.save();
         self.changed();
         self.autostart();
+        self.take_notes();
     }
 
     fn autostart(&mut self) {
         // Inside a folded section, autostart waits until the section is opened.
         let ids: Vec<usize> = self
-            .doc
-            .lesson
-            .actions()
-            .iter()
-            .filter(|a| a.action.common.autostart && !self.in_folded_section(a.id))
-            .map(|a| a.id)
+            .engine
+            .autostart_ids()
+            .into_iter()
+            .filter(|id| !self.in_folded_section(*id))
             .collect();
         self.autostart_ids(ids);
     }
 
-    pub(crate) fn autostart_ids(&mut self, ids: Vec<usize>) {
+    fn autostart_ids(&mut self, ids: Vec<usize>) {
         if ids.is_empty() {
             return;
         }
-        match self.progress.trusted {
+        match self.engine.progress.trusted {
             Some(true) => {
                 for id in ids {
                     self.run_action(id);
@@ -404,231 +336,273 @@ impl App {
         }
     }
 
-    pub fn save(&mut self) {
-        let mut actions: std::collections::BTreeMap<
-            String,
-            std::collections::BTreeMap<usize, Saved>,
-        > = Default::default();
-        for (r, o) in &self.outcomes {
-            if let (Some(p), Some(s)) = (self.ws.pages.get(r.page), Saved::from_outcome(o)) {
-                actions.entry(p.name.clone()).or_default().insert(r.id, s);
-            }
-        }
-        self.progress.actions = actions;
-        if let Err(e) = self.store.save(&self.progress) {
-            self.notice = Some(format!(
-                "cannot save progress in {}: {e}",
-                self.store.dir().display()
-            ));
-        }
-    }
-
-    fn record(&mut self, r: ActionRef, o: Outcome) {
-        let success = o.is_success() && !o.is_running();
-        let settled = !o.is_running();
-        self.outcomes.insert(r, o);
-        self.changed();
-        if settled {
-            self.save();
-        }
-        if success && r.page == self.page {
-            let cascade = self
-                .doc
-                .lesson
-                .actions()
-                .iter()
-                .find(|a| a.id == r.id)
-                .filter(|a| a.action.common.cascade)
-                .map(|a| a.action.common.pause);
-            if let Some(pause) = cascade {
-                if r.id + 1 < self.doc.lesson.actions().len() {
-                    self.cascades.push((
-                        Instant::now() + pause,
-                        ActionRef {
-                            page: r.page,
-                            id: r.id + 1,
-                        },
-                    ));
-                }
-            }
-        }
-    }
-
-    /// Run action `id` of the current page.
+    /// Run action `id` of the current page: the engine does it; the app shows it.
     pub fn run_action(&mut self, id: usize) {
-        let Some(ab) = self
-            .doc
-            .lesson
-            .actions()
-            .into_iter()
-            .find(|a| a.id == id)
-            .cloned()
-        else {
-            return;
-        };
-        let r = ActionRef {
-            page: self.page,
-            id,
-        };
-        let a = &ab.action;
-        if let Some(last) = self.last_run.get(&r) {
-            match a.common.cooldown {
-                Cooldown::Once if self.outcomes.get(&r).is_some_and(Outcome::is_success) => {
-                    self.notice = Some("this action runs only once".into());
-                    return;
+        self.engine.run(id);
+        self.changed();
+        self.take_notes();
+    }
+
+    /// Act on what the engine says besides outcomes.
+    fn take_notes(&mut self) {
+        for n in self.engine.take_notes() {
+            match n {
+                Note::Changed(_) => {}
+                Note::Notice(m) => self.notice = Some(m),
+                Note::Show(s) => self.show(s),
+                Note::FocusTerminal(id) => {
+                    self.active_term = id;
+                    self.view = View::Terminals;
+                    self.focus = Focus::Terminal(id);
                 }
-                Cooldown::Seconds(s) if last.elapsed() < Duration::from_secs_f64(s) => {
-                    self.notice = Some(format!(
-                        "wait {:.0}s before running it again",
-                        s - last.elapsed().as_secs_f64()
-                    ));
+                Note::Clipboard(text) => self.clipboard = Some(text),
+                Note::Ask(r, req) => self.ask(r, req),
+                Note::Section(id, s) => self.section(id, &s),
+                Note::TerminalExited(id) => {
+                    let name = self
+                        .engine
+                        .rt
+                        .terminals
+                        .get(id)
+                        .map(|t| t.name.clone())
+                        .unwrap_or_default();
+                    self.notice = Some(format!("the shell in terminal {name} exited"));
+                }
+                Note::DashboardRemoved(i) => {
+                    if self.view == View::Dashboard(i) {
+                        self.view = View::Terminals;
+                    }
+                }
+                Note::InternalDone => {
+                    // The external editor exited: show the file as it is now.
+                    if let Some(f) = self.engine.editor.current_mut() {
+                        f.refresh();
+                    }
+                    self.view = View::Editor;
+                    self.focus = Focus::View;
+                }
+            }
+        }
+        self.changed();
+    }
+
+    fn show(&mut self, s: Show) {
+        match s {
+            Show::Terminals => self.view = View::Terminals,
+            Show::Terminal(id) => {
+                self.view = View::Terminals;
+                self.active_term = id;
+                self.term_scroll.remove(&id);
+            }
+            Show::Editor => {
+                self.view = View::Editor;
+                let h = self.view_height();
+                if let Some(f) = self.engine.editor.current_mut() {
+                    if let Some(s) = f.selection {
+                        f.reveal(s.start.0, h);
+                    }
+                }
+            }
+            Show::Dashboard(i) => self.view = View::Dashboard(i),
+        }
+    }
+
+    fn ask(&mut self, r: ActionRef, req: Request) {
+        self.overlay = Some(match req {
+            Request::Upload { target } => Overlay::Input {
+                prompt: format!("Local file to upload to {target}:"),
+                value: String::new(),
+                target: InputFor::Upload(r),
+            },
+            Request::Form { fields, .. } => {
+                let Some(first) = fields.first() else {
+                    self.engine.answer(r, Answer::Form(Default::default()));
                     return;
+                };
+                Overlay::Input {
+                    prompt: first.prompt.clone(),
+                    value: first.default.clone(),
+                    target: InputFor::ExamForm {
+                        action: r,
+                        fields,
+                        values: Default::default(),
+                        index: 0,
+                    },
+                }
+            }
+        });
+    }
+
+    /// An answer to the input prompt.
+    fn input_done(&mut self, value: String, target: InputFor) {
+        match target {
+            InputFor::Upload(r) => self.engine.answer(r, Answer::Text(value)),
+            InputFor::ExamForm {
+                action,
+                fields,
+                mut values,
+                index,
+            } => {
+                let f = &fields[index];
+                values.insert(
+                    f.key.clone(),
+                    crate::engine::examiner_value(&f.kind, &value),
+                );
+                if index + 1 < fields.len() {
+                    self.overlay = Some(Overlay::Input {
+                        prompt: fields[index + 1].prompt.clone(),
+                        value: fields[index + 1].default.clone(),
+                        target: InputFor::ExamForm {
+                            action,
+                            fields,
+                            values,
+                            index: index + 1,
+                        },
+                    });
+                } else {
+                    self.engine.answer(action, Answer::Form(values));
+                }
+            }
+        }
+        self.take_notes();
+    }
+
+    /// A section card ran: fold or unfold it; autostart actions inside start when it opens.
+    fn section(&mut self, id: usize, s: &SectionAction) {
+        match s {
+            SectionAction::Begin { .. } => {
+                let was_open = !self.folded.remove(&id);
+                if was_open {
+                    self.folded.insert(id);
+                } else {
+                    let inside: Vec<usize> = self
+                        .engine
+                        .doc
+                        .lesson
+                        .actions()
+                        .iter()
+                        .filter(|a| a.id > id)
+                        .take_while(|a| {
+                            !matches!(
+                                a.action.kind,
+                                ActionKind::Section(SectionAction::End { .. })
+                            )
+                        })
+                        .filter(|a| a.action.common.autostart && !self.in_folded_section(a.id))
+                        .map(|a| a.id)
+                        .collect();
+                    self.autostart_ids(inside);
+                }
+            }
+            SectionAction::End { name, toggle } => {
+                if *toggle {
+                    if let Some(b) = self.matching_begin(id, name.as_deref()) {
+                        self.folded.insert(b);
+                    }
+                }
+            }
+            SectionAction::Heading { .. } => {}
+        }
+    }
+
+    /// Whether action `id` sits inside a section that is folded.
+    fn in_folded_section(&self, id: usize) -> bool {
+        let mut open: Vec<usize> = Vec::new();
+        for a in self.engine.doc.lesson.actions() {
+            if a.id == id {
+                return open.iter().any(|b| self.folded.contains(b));
+            }
+            match &a.action.kind {
+                ActionKind::Section(SectionAction::Begin { .. }) => open.push(a.id),
+                ActionKind::Section(SectionAction::End { .. }) => {
+                    open.pop();
                 }
                 _ => {}
             }
         }
-        self.last_run.insert(r, Instant::now());
-        let outcome = match &a.kind {
-            ActionKind::Terminal(t) => {
-                self.view = views::View::Terminals;
-                self.run_terminal(r, t)
-            }
-            ActionKind::Editor(e) => self.editor_action(r, e),
-            ActionKind::Dashboard(d) => self.dashboard_action(d),
-            ActionKind::Examiner(t) => self.examiner_action(r, t),
-            ActionKind::Section(s) => self.section_action(id, s),
-            ActionKind::Files(f) => self.files_action(f),
-            ActionKind::Copy { text, .. } => {
-                self.clipboard = Some(text.clone());
-                Outcome::Done("copied to the clipboard".into())
-            }
-        };
-        self.changed();
-        self.record(r, outcome);
+        false
     }
 
-    fn session_term(&mut self, s: &Session) -> Option<TermId> {
-        match s {
-            Session::Named(n) => self.runtime.terminal(n).ok(),
-            Session::All => None,
-        }
-    }
-
-    fn run_terminal(&mut self, r: ActionRef, t: &TerminalAction) -> Outcome {
-        match t {
-            TerminalAction::Execute {
-                command,
-                session,
-                clear,
-            } => {
-                if let Some(id) = self.session_term(session) {
-                    self.active_term = id;
-                    self.term_scroll.remove(&id);
-                }
-                self.runtime.execute(r, session, command, *clear)
-            }
-            TerminalAction::Interrupt { session } => self.runtime.interrupt(r, session),
-            TerminalAction::Input {
-                text,
-                session,
-                endl,
-            } => self.runtime.input(session, text, *endl),
-            TerminalAction::Clear { session } => self.runtime.clear(session),
-            TerminalAction::Select { session } => match self.session_term(session) {
-                Some(id) => {
-                    self.active_term = id;
-                    self.focus = Focus::Terminal(id);
-                    Outcome::Done("selected".into())
-                }
-                None => Outcome::Done("selected".into()),
-            },
-        }
-    }
-
-    pub fn on_update(&mut self, u: Update) {
-        match u {
-            Update::Action(r, o) if r == INTERNAL => {
-                // The external editor exited: show the file as it is now.
-                if !o.is_running() {
-                    if let Some(f) = self.editor.current_mut() {
-                        f.refresh();
-                    }
-                    self.view = views::View::Editor;
-                    self.focus = Focus::View;
+    /// The `section:begin` ids of a page that start folded.
+    fn initial_folds(&self) -> HashSet<usize> {
+        let mut out = HashSet::new();
+        walk_blocks(&self.engine.doc.lesson.blocks, &mut |b| {
+            if let BlockKind::Action(a) = &b.kind {
+                if let ActionKind::Section(SectionAction::Begin { open: false, .. }) = a.action.kind
+                {
+                    out.insert(a.id);
                 }
             }
-            Update::Action(r, o) => self.record(r, o),
-            Update::Notice(n) => self.notice = Some(n),
-            Update::TerminalExited(id) => {
-                let name = self
-                    .runtime
-                    .terminals
-                    .get(id)
-                    .map(|t| t.name.clone())
-                    .unwrap_or_default();
-                self.notice = Some(format!("the shell in terminal {name} exited"));
-            }
-        }
-        self.changed();
+        });
+        out
     }
 
-    /// Events the runtime does not handle: dashboard data and examiner results.
-    pub fn on_app_event(&mut self, ev: &crate::runtime::Event) {
-        match ev {
-            crate::runtime::Event::Dashboard(i, gen, data) => {
-                self.on_dashboard_data(*i, *gen, data.clone())
-            }
-            crate::runtime::Event::Examiner(r, res) => {
-                self.outputs.insert(*r, res.output.clone());
-                let o = if res.passed {
-                    Outcome::Done(res.summary())
-                } else {
-                    Outcome::Failed(res.summary())
+    /// The `section:begin` that a `section:end` closes: same name, else the nearest open one.
+    fn matching_begin(&self, end_id: usize, end_name: Option<&str>) -> Option<usize> {
+        let mut stack: Vec<(usize, Option<String>)> = Vec::new();
+        for a in self.engine.doc.lesson.actions() {
+            if a.id == end_id {
+                return match end_name {
+                    Some(n) => stack
+                        .iter()
+                        .rev()
+                        .find(|(_, name)| name.as_deref() == Some(n))
+                        .map(|(id, _)| *id),
+                    None => stack.last().map(|(id, _)| *id),
                 };
-                self.record(*r, o);
             }
-            _ => {}
+            match &a.action.kind {
+                ActionKind::Section(SectionAction::Begin { name, .. }) => {
+                    stack.push((a.id, name.clone()))
+                }
+                ActionKind::Section(SectionAction::End { .. }) => {
+                    stack.pop();
+                }
+                _ => {}
+            }
         }
-        self.changed();
+        None
+    }
+
+    pub fn view_height(&self) -> usize {
+        usize::from(self.areas.view.height.saturating_sub(2)).max(5)
+    }
+
+    /// Events from the runtime: the engine takes them; the app shows the result.
+    pub fn on_event(&mut self, ev: &crate::runtime::Event) {
+        self.engine.on_event(ev);
+        self.take_notes();
     }
 
     pub fn next_deadline(&self) -> Option<Instant> {
-        let c = self.cascades.iter().map(|(t, _)| *t).min();
-        let running = self
-            .outcomes
-            .values()
-            .any(Outcome::is_running)
-            .then(|| Instant::now() + Duration::from_secs(1));
-        [c, running, self.runtime.next_deadline()]
+        let dash = match self.view {
+            View::Dashboard(i) => self.engine.dashboard_deadline(i),
+            _ => None,
+        };
+        [dash, self.engine.next_deadline()]
             .into_iter()
             .flatten()
             .min()
     }
 
     pub fn on_timer(&mut self, now: Instant) {
-        if let (Some(at), views::View::Dashboard(i)) = (self.dashboard_deadline(), self.view) {
-            if at <= now {
-                self.query_dashboard(i);
+        if let View::Dashboard(i) = self.view {
+            if self
+                .engine
+                .dashboard_deadline(i)
+                .is_some_and(|at| at <= now)
+            {
+                self.engine.query_dashboard(i);
             }
         }
-        for u in self.runtime.on_timer(now) {
-            self.on_update(u);
-        }
-        let (due, keep): (Vec<_>, Vec<_>) = std::mem::take(&mut self.cascades)
-            .into_iter()
-            .partition(|(t, _)| *t <= now);
-        self.cascades = keep;
-        for (_, r) in due {
-            if r.page == self.page {
-                self.run_action(r.id);
-            }
-        }
+        self.engine.on_timer(now);
+        self.take_notes();
     }
 
     pub fn apply(&mut self, intent: Intent) {
         match intent {
             Intent::Quit => {
-                let busy = self.runtime.busy_terminals();
+                let busy = self.engine.rt.busy_terminals();
                 if busy.is_empty() {
                     self.quit = true;
                 } else {
@@ -637,23 +611,23 @@ impl App {
             }
             Intent::ForceQuit => self.quit = true,
             Intent::NextPage => {
-                if let Some(reason) = self.lock_reason() {
+                if let Some(reason) = self.engine.lock_reason() {
                     self.notice = Some(reason);
-                } else if self.page + 1 < self.page_count() {
-                    self.open_page(self.page + 1);
+                } else if self.engine.page + 1 < self.engine.page_count() {
+                    self.open_page(self.engine.page + 1);
                 } else {
                     self.notice = Some("this is the last page".into());
                 }
             }
             Intent::PrevPage => {
-                if self.page > 0 {
-                    self.open_page(self.page - 1);
+                if self.engine.page > 0 {
+                    self.open_page(self.engine.page - 1);
                 }
             }
             Intent::GotoPage(i) => {
                 // Jumping ahead past a locked page is not allowed either.
-                if i > self.page && self.lock_reason().is_some() {
-                    self.notice = self.lock_reason();
+                if i > self.engine.page && self.engine.lock_reason().is_some() {
+                    self.notice = self.engine.lock_reason();
                 } else {
                     self.open_page(i);
                 }
@@ -707,18 +681,16 @@ impl App {
                 }
             }
             Intent::CopySelected => {
-                if let Some(id) = self.selected {
-                    if let Some(a) = self.doc.lesson.actions().iter().find(|a| a.id == id) {
-                        let text = match &a.action.kind {
-                            ActionKind::Terminal(TerminalAction::Execute { command, .. }) => {
-                                command.clone()
-                            }
-                            ActionKind::Copy { text, .. } => text.clone(),
-                            _ => a.action.card().body,
-                        };
-                        self.clipboard = Some(text);
-                        self.notice = Some("copied to the clipboard".into());
-                    }
+                if let Some(a) = self.selected.and_then(|id| self.engine.action(id)) {
+                    let text = match &a.kind {
+                        ActionKind::Terminal(TerminalAction::Execute { command, .. }) => {
+                            command.clone()
+                        }
+                        ActionKind::Copy { text, .. } => text.clone(),
+                        _ => a.card().body,
+                    };
+                    self.clipboard = Some(text);
+                    self.notice = Some("copied to the clipboard".into());
                 }
             }
             Intent::FocusLesson => {
@@ -726,7 +698,7 @@ impl App {
                 self.changed();
             }
             Intent::FocusTerminal(id) => {
-                if id < self.runtime.terminals.len() {
+                if id < self.engine.rt.terminals.len() {
                     self.active_term = id;
                     self.focus = Focus::Terminal(id);
                     self.changed();
@@ -735,7 +707,7 @@ impl App {
             Intent::TermBytes(b) => {
                 if let Focus::Terminal(id) = self.focus {
                     self.term_scroll.remove(&id);
-                    if let Some(t) = self.runtime.terminals.get(id) {
+                    if let Some(t) = self.engine.rt.terminals.get(id) {
                         if let Ok(mut p) = t.parser.lock() {
                             p.screen_mut().set_scrollback(0);
                         }
@@ -744,7 +716,7 @@ impl App {
                 }
             }
             Intent::TermScroll(id, n) => {
-                if let Some(t) = self.runtime.terminals.get(id) {
+                if let Some(t) = self.engine.rt.terminals.get(id) {
                     if let Ok(mut p) = t.parser.lock() {
                         let cur = self.term_scroll.get(&id).copied().unwrap_or(0);
                         let next = (cur as isize + n).max(0) as usize;
@@ -757,7 +729,7 @@ impl App {
             }
             Intent::Paste(s) => {
                 if let Focus::Terminal(id) = self.focus {
-                    if let Some(t) = self.runtime.terminals.get(id) {
+                    if let Some(t) = self.engine.rt.terminals.get(id) {
                         let bracketed = t
                             .parser
                             .lock()
@@ -773,10 +745,17 @@ impl App {
                 }
             }
             Intent::Open(o) => self.overlay = Some(o),
-            Intent::CloseOverlay => self.overlay = None,
+            Intent::CloseOverlay => {
+                // A request left unanswered: its action does not hang as running.
+                if let Some(Overlay::Input { target, .. }) = self.overlay.take() {
+                    self.engine.answer(target.action(), Answer::Cancel);
+                    self.take_notes();
+                }
+            }
             Intent::OverlayMove(d) => match &mut self.overlay {
                 Some(Overlay::Pages { selected }) => {
-                    *selected = (*selected as isize + d).clamp(0, self.ws.pages.len() as isize - 1)
+                    *selected = (*selected as isize + d)
+                        .clamp(0, self.engine.page_count() as isize - 1)
                         as usize;
                 }
                 Some(Overlay::SetupLog { scroll }) => {
@@ -793,8 +772,8 @@ impl App {
             },
             Intent::Trust(yes) => {
                 self.overlay = None;
-                self.progress.trusted = Some(yes);
-                self.save();
+                self.engine.progress.trusted = Some(yes);
+                self.engine.save();
                 if yes {
                     self.autostart();
                 } else {
@@ -813,21 +792,21 @@ impl App {
             Intent::SelectTab(t) => self.select_tab(t),
             Intent::FocusView => {
                 self.focus = match self.view {
-                    views::View::Terminals => Focus::Terminal(self.active_term),
+                    View::Terminals => Focus::Terminal(self.active_term),
                     _ => Focus::View,
                 };
                 self.changed();
             }
             Intent::ViewScroll(n) => match self.view {
-                views::View::Editor if self.editor.show_search => {
-                    if let Some(s) = &mut self.editor.search {
+                View::Editor if self.engine.editor.show_search => {
+                    if let Some(s) = &mut self.engine.editor.search {
                         s.selected = (s.selected as isize + n)
                             .clamp(0, s.hits.len().saturating_sub(1) as isize)
                             as usize;
                     }
                 }
-                views::View::Editor => {
-                    if let Some(f) = self.editor.current_mut() {
+                View::Editor => {
+                    if let Some(f) = self.engine.editor.current_mut() {
                         let max = f.text.lines().count().saturating_sub(1);
                         f.scroll = (f.scroll as isize + n).clamp(0, max as isize) as usize;
                     }
@@ -836,15 +815,16 @@ impl App {
             },
             Intent::SearchOpen => {
                 let hit = self
+                    .engine
                     .editor
                     .search
                     .as_ref()
                     .and_then(|s| s.hits.get(s.selected).cloned());
                 if let Some(h) = hit {
                     let height = self.view_height();
-                    match self.editor.open(h.path.clone()) {
+                    match self.engine.editor.open(h.path.clone()) {
                         Ok(f) => {
-                            f.selection = Some(crate::runtime::files::Selection {
+                            f.selection = Some(crate::model::selection::Selection {
                                 start: (h.line, h.cols.start),
                                 end: (h.line, h.cols.end),
                             });
@@ -857,12 +837,12 @@ impl App {
                 }
             }
             Intent::Undo => {
-                self.notice = Some(match self.editor.undo() {
+                self.notice = Some(match self.engine.editor.undo() {
                     Ok(m) | Err(m) => m,
                 });
             }
             Intent::ExternalEditor => {
-                let Some(path) = self.editor.current().map(|f| f.path.clone()) else {
+                let Some(path) = self.engine.editor.current().map(|f| f.path.clone()) else {
                     self.notice = Some("no file is open in the editor".into());
                     return;
                 };
@@ -871,11 +851,11 @@ impl App {
                     .or_else(|| set("EDITOR"))
                     .unwrap_or_else(|| "vi".into());
                 let quoted = format!("'{}'", path.to_string_lossy().replace('\'', "'\\''"));
-                let session = Session::Named("edit".into());
-                if let Some(id) = self.session_term(&session) {
-                    self.runtime
-                        .execute(INTERNAL, &session, &format!("{editor} {quoted}"), false);
-                    self.view = views::View::Terminals;
+                if let Some(id) = self
+                    .engine
+                    .run_internal("edit", &format!("{editor} {quoted}"))
+                {
+                    self.view = View::Terminals;
                     self.active_term = id;
                     self.focus = Focus::Terminal(id);
                 }
@@ -897,14 +877,15 @@ impl App {
     /// The tabs on the right, in order: each terminal, the editor, each dashboard.
     pub fn tabs(&self) -> Vec<Tab> {
         let mut v: Vec<Tab> = self
-            .runtime
+            .engine
+            .rt
             .terminals
             .iter()
             .map(|t| Tab::Terminal(t.id))
             .collect();
         v.push(Tab::Editor);
-        for (i, d) in self.dashboards.iter().enumerate() {
-            if !matches!(d.content, views::DashboardContent::Terminal(_)) {
+        for (i, d) in self.engine.dashboards.iter().enumerate() {
+            if !matches!(d.content, DashboardContent::Terminal(_)) {
                 v.push(Tab::Dashboard(i));
             }
         }
@@ -913,22 +894,22 @@ impl App {
 
     pub fn current_tab(&self) -> Tab {
         match self.view {
-            views::View::Terminals => Tab::Terminal(self.active_term),
-            views::View::Editor => Tab::Editor,
-            views::View::Dashboard(i) => Tab::Dashboard(i),
+            View::Terminals => Tab::Terminal(self.active_term),
+            View::Editor => Tab::Editor,
+            View::Dashboard(i) => Tab::Dashboard(i),
         }
     }
 
     pub fn select_tab(&mut self, t: Tab) {
         match t {
             Tab::Terminal(id) => {
-                self.view = views::View::Terminals;
+                self.view = View::Terminals;
                 self.active_term = id;
             }
-            Tab::Editor => self.view = views::View::Editor,
+            Tab::Editor => self.view = View::Editor,
             Tab::Dashboard(i) => {
-                self.view = views::View::Dashboard(i);
-                self.query_dashboard(i);
+                self.view = View::Dashboard(i);
+                self.engine.query_dashboard(i);
             }
         }
         if self.focus != Focus::Lesson {
@@ -941,13 +922,15 @@ impl App {
         match t {
             Tab::Terminal(id) => format!(
                 "Terminal {}",
-                self.runtime
+                self.engine
+                    .rt
                     .terminals
                     .get(id)
                     .map_or("?", |t| t.name.as_str())
             ),
             Tab::Editor => "Editor".into(),
             Tab::Dashboard(i) => self
+                .engine
                 .dashboards
                 .get(i)
                 .map_or("?".into(), |d| d.name.clone()),
@@ -969,12 +952,12 @@ impl App {
 
     /// Compute areas, size the PTYs to their panes and lay out the lesson.
     pub fn prepare(&mut self, area: Rect) {
-        let ids: Vec<usize> = self.runtime.terminals.iter().map(|t| t.id).collect();
+        let ids: Vec<usize> = self.engine.rt.terminals.iter().map(|t| t.id).collect();
         let (lesson, terms, status) = ui::layout(area, ids.len());
         let active = self.active_term.min(ids.len().saturating_sub(1));
         let (tabs, mut panes) = ui::term_areas(terms, &ids, active);
         self.areas.view = Rect::default();
-        if self.view != views::View::Terminals {
+        if self.view != View::Terminals {
             // The editor or a dashboard takes the place of the terminals.
             let body = Rect {
                 y: terms.y + 1,
@@ -984,7 +967,7 @@ impl App {
             self.areas.view = body;
             let keep = panes.first().map(|(_, r)| *r);
             panes.clear();
-            for t in &mut self.runtime.terminals {
+            for t in &mut self.engine.rt.terminals {
                 if let Some(r) = keep {
                     t.resize(r.height.saturating_sub(2), r.width.saturating_sub(2));
                 }
@@ -1001,7 +984,7 @@ impl App {
         self.areas.tabs = tabs;
         self.areas.terms = panes.clone();
         let stacked = panes.len() > 1;
-        for t in &mut self.runtime.terminals {
+        for t in &mut self.engine.rt.terminals {
             let pane = panes
                 .iter()
                 .find(|(id, _)| *id == t.id)
@@ -1013,7 +996,8 @@ impl App {
             t.dirty.store(false, std::sync::atomic::Ordering::Release);
         }
         if let Some((_, r)) = panes.first() {
-            self.runtime
+            self.engine
+                .rt
                 .set_default_size(r.height.saturating_sub(2), r.width.saturating_sub(2));
         }
         self.relayout(self.areas.lesson_inner.width);
@@ -1025,7 +1009,7 @@ impl App {
                 .0
                 .is_none_or(|t| t.elapsed() >= Duration::from_secs(1))
             {
-                self.logs = (Some(Instant::now()), ui::log_lines(self));
+                self.logs = (Some(Instant::now()), draw::log_lines(self));
             }
         } else {
             self.logs.0 = None;
@@ -1036,10 +1020,10 @@ impl App {
 
     /// Highlight the editor's current file when it changed (not on every frame).
     fn highlight_editor_file(&mut self) {
-        if self.view != views::View::Editor {
+        if self.view != View::Editor {
             return;
         }
-        let Some(f) = self.editor.current() else {
+        let Some(f) = self.engine.editor.current() else {
             return;
         };
         let Some(h) = crate::ui::highlight::get() else {
@@ -1072,18 +1056,12 @@ impl App {
 
     /// Start the workshop's terminals, services and setup scripts.
     pub fn launch(&mut self) -> std::io::Result<()> {
-        let tx = self.runtime.sender();
+        let tx = self.engine.rt.sender();
         crate::ui::highlight::start_loading(move || {
             let _ = tx.send(crate::runtime::Event::Redraw);
         });
-        crate::runtime::launch(&mut self.runtime, &self.ws, &self.store)?;
-        // Dashboards of `terminal:NAME` need their terminals now.
-        for i in 0..self.dashboards.len() {
-            if self.dashboards[i].url.starts_with("terminal:") {
-                let url = self.dashboards[i].url.clone();
-                self.dashboards[i].content = self.dashboard_content(&url);
-            }
-        }
+        self.engine.launch()?;
+        self.take_notes();
         self.changed();
         Ok(())
     }
@@ -1091,5 +1069,6 @@ impl App {
     /// Start the page the learner is on (autostart) once the app is up.
     pub fn start(&mut self) {
         self.autostart();
+        self.take_notes();
     }
 }

@@ -19,8 +19,8 @@ use ratatui::layout::Rect;
 use ratatui::Terminal;
 
 use super::{App, Focus, Intent, Overlay};
-use crate::progress::Store;
-use crate::runtime::procs;
+use crate::engine::{self, Engine, Mode};
+use crate::runtime::{procs, Store};
 use crate::ui;
 use crate::workshop::Workshop;
 
@@ -85,8 +85,17 @@ async fn run_async(ws: Workshop, opts: Options) -> io::Result<()> {
     let store = Store::for_workshop(&ws);
     let (cols, rows) = crossterm::terminal::size().unwrap_or((80, 24));
     let (runtime, mut rx) = crate::runtime::prepare(&ws, &store, rows / 2, cols / 2);
-    let mut app = App::new(ws, runtime, store, opts.restart, opts.trust);
-    app.allow_outside = opts.allow_outside_files;
+    let engine = Engine::new(
+        ws,
+        runtime,
+        store,
+        engine::Options {
+            mode: Mode::Interactive,
+            allow_outside: opts.allow_outside_files,
+            downloads: engine::files::downloads_dir(),
+        },
+    );
+    let mut app = App::new(engine, opts.restart, opts.trust);
 
     install_panic_hook();
     enable_raw_mode()?;
@@ -119,7 +128,7 @@ async fn run_async(ws: Workshop, opts: Options) -> io::Result<()> {
         if need_draw && last_draw.elapsed() >= frame {
             let size = term.size()?;
             app.prepare(Rect::new(0, 0, size.width, size.height));
-            term.draw(|f| ui::draw(f, &app))?;
+            term.draw(|f| super::draw::draw(f, &app))?;
             if hyperlinks && app.overlay.is_none() {
                 write_hyperlinks(&app)?;
             }
@@ -162,10 +171,7 @@ async fn run_async(ws: Workshop, opts: Options) -> io::Result<()> {
                     crate::runtime::Event::Output(id) => app.areas.terms.iter().any(|(t, _)| t == id),
                     _ => true,
                 };
-                for u in app.runtime.on_event(&ev) {
-                    app.on_update(u);
-                }
-                app.on_app_event(&ev);
+                app.on_event(&ev);
                 if !matches!(ev, crate::runtime::Event::Output(_)) {
                     output_only = false;
                 }
@@ -179,8 +185,8 @@ async fn run_async(ws: Workshop, opts: Options) -> io::Result<()> {
             _ = sighup.recv() => break,
         }
     }
-    app.save();
-    app.runtime.shutdown();
+    app.engine.save();
+    app.engine.shutdown();
     drop(term);
     Ok(())
 }
@@ -361,7 +367,8 @@ fn key_intent(app: &App, k: &KeyEvent, test_panic: bool) -> Option<Intent> {
             }
         }
         let app_cursor = app
-            .runtime
+            .engine
+            .rt
             .terminals
             .get(id)
             .and_then(|t| {
@@ -399,7 +406,9 @@ fn key_intent(app: &App, k: &KeyEvent, test_panic: bool) -> Option<Intent> {
         KeyCode::Char('q') => Intent::Quit,
         KeyCode::Char('c') if ctrl => Intent::Quit,
         KeyCode::Char('?') => Intent::Open(Overlay::Help),
-        KeyCode::Char('l') => Intent::Open(Overlay::Pages { selected: app.page }),
+        KeyCode::Char('l') => Intent::Open(Overlay::Pages {
+            selected: app.engine.page,
+        }),
         KeyCode::Char('L') => Intent::Open(Overlay::SetupLog { scroll: 0 }),
         KeyCode::Tab => Intent::SelectCard(1),
         KeyCode::BackTab => Intent::SelectCard(-1),
@@ -440,14 +449,15 @@ fn mouse_intent(app: &App, m: &MouseEvent) -> Option<Intent> {
             let up = m.kind == MouseEventKind::ScrollUp;
             if let Some(id) = over_term {
                 let alt = app
-                    .runtime
+                    .engine
+                    .rt
                     .terminals
                     .get(id)
                     .and_then(|t| t.parser.lock().ok().map(|p| p.screen().alternate_screen()))
                     .unwrap_or(false);
                 if alt {
                     // Full-screen programs get arrow keys for the wheel.
-                    if let Some(t) = app.runtime.terminals.get(id) {
+                    if let Some(t) = app.engine.rt.terminals.get(id) {
                         t.write(if up {
                             b"\x1b[A\x1b[A\x1b[A"
                         } else {

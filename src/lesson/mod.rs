@@ -8,7 +8,7 @@ use std::ops::Range;
 use crate::action::Action;
 pub use parse::parse;
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct Lesson {
     pub blocks: Vec<Block>,
 }

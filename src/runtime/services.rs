@@ -184,9 +184,7 @@ fn run(
         return ServiceState::Failed(format!("cannot create {}: {e}", dir.display()));
     }
     for (name, content) in &spec.files {
-        if let Err(e) =
-            crate::progress::write_atomic(&dir.join(name), fill(content, dir).as_bytes())
-        {
+        if let Err(e) = super::store::write_atomic(&dir.join(name), fill(content, dir).as_bytes()) {
             return ServiceState::Failed(format!("cannot write {name}: {e}"));
         }
     }

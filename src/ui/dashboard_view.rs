@@ -10,9 +10,9 @@ use ratatui::widgets::{
 };
 use ratatui::Frame;
 
-use crate::app::views::{DashboardContent, DashboardTab};
-use crate::runtime::datasource::PanelData;
-use crate::runtime::grafana::{Panel, PanelKind};
+use crate::engine::dashboards::{DashboardContent, DashboardTab};
+use crate::model::grafana::{Panel, PanelKind};
+use crate::model::series::PanelData;
 use crate::sanitize::clean_line;
 
 const COLORS: [Color; 6] = [

@@ -7,7 +7,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 use ratatui::Frame;
 
-use crate::runtime::editor::Editor;
+use crate::engine::editor::Editor;
 use crate::sanitize::clean;
 
 fn title_of(path: &std::path::Path, root: &std::path::Path) -> String {

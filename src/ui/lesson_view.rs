@@ -9,8 +9,8 @@ use ratatui::text::{Line, Span};
 use unicode_width::UnicodeWidthStr;
 
 use crate::action::{ActionKind, SectionAction};
+use crate::engine::Outcome;
 use crate::lesson::{Block, BlockKind, CalloutKind, Inline, Lesson};
-use crate::runtime::Outcome;
 use crate::sanitize::clean_line;
 
 /// Where an action card sits in the laid-out lines.
@@ -403,38 +403,32 @@ fn block(b: &Block, width: usize, st: &ViewState, laid: &mut Laid, prefix: &str)
 
 /// The state text and colour of a card.
 pub fn state_text(o: Option<&Outcome>, now: Instant) -> (String, Color) {
+    use crate::engine::{Detail, Why};
     match o {
         None => ("not run".into(), DIM),
-        Some(Outcome::Running { since }) => (
-            format!("running {}", secs(now.saturating_duration_since(*since))),
-            Color::Yellow,
-        ),
-        Some(Outcome::Sent) => ("sent".into(), Color::Green),
-        Some(Outcome::Exited { code: 0, took }) => {
-            (format!("✓ exit 0 ({})", secs(*took)), Color::Green)
+        Some(Outcome::Running { since, what }) => {
+            let t = secs(now.saturating_duration_since(*since));
+            let text = match what {
+                Some(w) => format!("running {t} · {}", clean_line(w)),
+                None => format!("running {t}"),
+            };
+            (text, Color::Yellow)
         }
-        Some(Outcome::Exited { code, took }) => {
-            (format!("✗ exit {code} ({})", secs(*took)), Color::Red)
+        Some(Outcome::Passed(d @ Detail::Interrupted { .. })) => {
+            (format!("■ {}", clean_line(&d.text())), Color::Magenta)
         }
-        Some(Outcome::Interrupted { how, took }) => (
-            format!("■ interrupted by {how} ({})", secs(*took)),
-            Color::Magenta,
-        ),
-        Some(Outcome::Failed(r)) => (format!("✗ {}", clean_line(r)), Color::Red),
-        Some(Outcome::Done(n)) => (format!("✓ {}", clean_line(n)), Color::Green),
+        Some(Outcome::Passed(d)) => (format!("✓ {}", clean_line(&d.text())), Color::Green),
+        Some(Outcome::Failed(d)) => (format!("✗ {}", clean_line(&d.text())), Color::Red),
+        Some(o @ Outcome::TypedInto { .. }) => (format!("✗ {}", clean_line(&o.text())), Color::Red),
+        Some(Outcome::NeedsPerson(w @ Why::Unobservable { .. })) => {
+            (format!("? {}", clean_line(&w.text())), Color::Cyan)
+        }
+        Some(Outcome::NeedsPerson(w)) => (format!("! {}", clean_line(&w.text())), Color::Yellow),
+        Some(Outcome::Skipped(w)) => (format!("- {}", clean_line(w)), DIM),
     }
 }
 
-pub fn secs(d: std::time::Duration) -> String {
-    let s = d.as_secs_f64();
-    if s < 10.0 {
-        format!("{s:.1}s")
-    } else if s < 120.0 {
-        format!("{}s", s as u64)
-    } else {
-        format!("{}m{:02}s", s as u64 / 60, s as u64 % 60)
-    }
-}
+pub use crate::engine::outcome::secs;
 
 fn card(
     id: usize,

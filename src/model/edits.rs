@@ -4,7 +4,7 @@
 
 use std::ops::RangeInclusive;
 
-use super::files::{self, Selection};
+use super::selection::{self, Selection};
 use crate::action::TextMatch;
 
 /// The result of an edit: the new text and the 0-based lines it touched.
@@ -100,7 +100,7 @@ pub fn append_after_line(text: &str, line: i64, add: &str) -> Edited {
 
 /// The 0-based line of the first match.
 fn match_line(text: &str, m: &TextMatch) -> Result<usize, String> {
-    let sel = files::select_matching(text, m, None, None)?;
+    let sel = selection::select_matching(text, m, None, None)?;
     sel.map(|s| s.start.0)
         .ok_or_else(|| format!("no line matches `{}`", m.text))
 }
@@ -120,9 +120,9 @@ pub fn replace_matching(
     replacement: &str,
     count: i64,
 ) -> Result<Edited, String> {
-    let starts = files::line_starts(text);
+    let starts = selection::line_starts(text);
     let lines = starts.len();
-    let (l0, l1) = files::line_range(lines, m.start, m.stop);
+    let (l0, l1) = selection::line_range(lines, m.start, m.stop);
     let from = starts.get(l0).copied().unwrap_or(text.len());
     let to = starts.get(l1).copied().unwrap_or(text.len());
     let mut out = String::with_capacity(text.len());
@@ -132,7 +132,7 @@ pub fn replace_matching(
     let mut last_line = 0;
     out.push_str(&text[..from]);
     while count < 0 || done < count {
-        let Some(r) = files::find(text, m, pos, to)? else {
+        let Some(r) = selection::find(text, m, pos, to)? else {
             break;
         };
         out.push_str(&text[pos..r.start]);
@@ -331,14 +331,14 @@ mod tests {
     #[test]
     fn selections_and_unicode() {
         let t = "héllo wörld\nnext\n";
-        let sel = files::select_matching(t, &tm("wörld"), None, None)
+        let sel = selection::select_matching(t, &tm("wörld"), None, None)
             .unwrap()
             .unwrap();
         assert_eq!(
             replace_selection(t, &sel, "there").text,
             "héllo there\nnext\n"
         );
-        let sel = files::select_matching(t, &tm("héllo"), Some(0), Some(0))
+        let sel = selection::select_matching(t, &tm("héllo"), Some(0), Some(0))
             .unwrap()
             .unwrap();
         assert_eq!(replace_selection(t, &sel, "one\n").text, "one\nnext\n");

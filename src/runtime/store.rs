@@ -1,73 +1,14 @@
-//! Where the learner is: current page, action outcomes, whether the workshop is
-//! trusted. One JSON file per workshop under `$XDG_STATE_HOME/lectern/`, written
-//! atomically; a corrupt file is set aside and reported, never fatal.
+//! A workshop's state folder under `$XDG_STATE_HOME/lectern/`: the learner's
+//! progress as one JSON file, written atomically; a corrupt file is set aside
+//! and reported, never fatal.
 
-use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
-use serde::{Deserialize, Serialize};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
 
-use crate::runtime::Outcome;
 use crate::workshop::Workshop;
-
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct Progress {
-    /// Name of the current page.
-    pub page: Option<String>,
-    /// Whether the user allowed autostart actions for this workshop.
-    pub trusted: Option<bool>,
-    /// Finished action outcomes by page name, then action id.
-    #[serde(default)]
-    pub actions: BTreeMap<String, BTreeMap<usize, Saved>>,
-}
-
-/// An outcome as saved: no clocks.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "outcome", rename_all = "snake_case")]
-pub enum Saved {
-    Exited { code: i32, millis: u64 },
-    Interrupted { how: String, millis: u64 },
-    Failed { reason: String },
-    Done { note: String },
-    Sent,
-}
-
-impl Saved {
-    pub fn from_outcome(o: &Outcome) -> Option<Saved> {
-        Some(match o {
-            Outcome::Running { .. } => return None,
-            Outcome::Sent => Saved::Sent,
-            Outcome::Exited { code, took } => Saved::Exited {
-                code: *code,
-                millis: took.as_millis() as u64,
-            },
-            Outcome::Interrupted { how, took } => Saved::Interrupted {
-                how: how.clone(),
-                millis: took.as_millis() as u64,
-            },
-            Outcome::Failed(r) => Saved::Failed { reason: r.clone() },
-            Outcome::Done(n) => Saved::Done { note: n.clone() },
-        })
-    }
-
-    pub fn to_outcome(&self) -> Outcome {
-        match self {
-            Saved::Exited { code, millis } => Outcome::Exited {
-                code: *code,
-                took: Duration::from_millis(*millis),
-            },
-            Saved::Interrupted { how, millis } => Outcome::Interrupted {
-                how: how.clone(),
-                took: Duration::from_millis(*millis),
-            },
-            Saved::Failed { reason } => Outcome::Failed(reason.clone()),
-            Saved::Done { note } => Outcome::Done(note.clone()),
-            Saved::Sent => Outcome::Sent,
-        }
-    }
-}
 
 pub struct Store {
     dir: PathBuf,
@@ -113,11 +54,11 @@ impl Store {
     }
 
     /// Load saved progress. A notice says what happened to a corrupt file.
-    pub fn load(&self) -> (Progress, Option<String>) {
+    pub fn load<T: DeserializeOwned + Default>(&self) -> (T, Option<String>) {
         let path = self.file();
         let bytes = match std::fs::read(&path) {
             Ok(b) => b,
-            Err(_) => return (Progress::default(), None),
+            Err(_) => return (T::default(), None),
         };
         match serde_json::from_slice(&bytes) {
             Ok(p) => (p, None),
@@ -137,12 +78,12 @@ impl Store {
                 } else {
                     format!("saved progress was unreadable ({e}); starting fresh")
                 };
-                (Progress::default(), Some(notice))
+                (T::default(), Some(notice))
             }
         }
     }
 
-    pub fn save(&self, p: &Progress) -> std::io::Result<()> {
+    pub fn save<T: Serialize>(&self, p: &T) -> std::io::Result<()> {
         let json = serde_json::to_vec_pretty(p).map_err(std::io::Error::other)?;
         write_atomic(&self.file(), &json)
     }
@@ -212,19 +153,13 @@ mod tests {
         let store = Store {
             dir: d.path().join("w"),
         };
-        let mut p = Progress {
-            page: Some("intro".into()),
-            ..Progress::default()
-        };
-        p.actions
-            .entry("intro".into())
-            .or_default()
-            .insert(2, Saved::Exited { code: 0, millis: 5 });
+        let mut p = std::collections::BTreeMap::new();
+        p.insert("page".to_string(), "intro".to_string());
         store.save(&p).unwrap();
         assert_eq!(store.load(), (p, None));
         std::fs::write(store.file(), b"{not json").unwrap();
-        let (fresh, notice) = store.load();
-        assert_eq!(fresh, Progress::default());
+        let (fresh, notice): (std::collections::BTreeMap<String, String>, _) = store.load();
+        assert!(fresh.is_empty());
         assert!(notice.unwrap().contains("unreadable"));
         assert!(!store.file().exists());
         assert_eq!(std::fs::read_dir(store.dir()).unwrap().count(), 1);

@@ -6,11 +6,13 @@
 
 use std::path::{Path, PathBuf};
 
-use super::edits::{self, Edited};
-use super::files::{self, Hit, Selection};
-use super::yaml_edit;
+use super::outcome::Outcome;
 use crate::action::{EditorAction, YamlOp};
-use crate::progress::write_atomic;
+use crate::model::edits::{self, Edited};
+use crate::model::selection::{self, Selection};
+use crate::model::yaml_edit;
+use crate::runtime::files::{self, Hit};
+use crate::runtime::store::write_atomic;
 
 /// A file shown in the editor view.
 #[derive(Debug, Clone)]
@@ -112,6 +114,20 @@ impl Editor {
     }
 }
 
+fn file_name(path: &str) -> &str {
+    path.rsplit('/').next().unwrap_or(path)
+}
+
+/// What an editor action did.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Applied {
+    Done(String),
+    /// A search, with its number of hits.
+    Hits(usize),
+    /// A VS Code command the terminal has no equivalent for.
+    NotHere(String),
+}
+
 /// Where editor actions may reach.
 pub struct Scope<'a> {
     /// The learner's home (`~`): the workshop root.
@@ -146,7 +162,7 @@ impl Editor {
         &mut self,
         path: &Path,
         f: impl FnOnce(&str) -> Result<Edited, String>,
-    ) -> Result<String, String> {
+    ) -> Result<Applied, String> {
         let current = std::fs::read_to_string(path)
             .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
         let edited = f(&current)?;
@@ -161,11 +177,11 @@ impl Editor {
         if let Some(c) = &edited.changed {
             file.reveal(*c.start(), 20);
         }
-        Ok(match edited.changed {
+        Ok(Applied::Done(match edited.changed {
             Some(c) if c.start() == c.end() => format!("changed line {}", c.start() + 1),
             Some(c) => format!("changed lines {}–{}", c.start() + 1, c.end() + 1),
             None => "done".into(),
-        })
+        }))
     }
 
     /// Undo the last edit lectern made to the current file.
@@ -198,9 +214,25 @@ impl Editor {
         Ok(())
     }
 
-    /// Apply an editor action. Ok carries a note for the card; Err says why it failed.
-    /// Terminal-related actions (`editor:open-terminal`, ...) are not handled here.
-    pub fn apply(&mut self, scope: &Scope, action: &EditorAction) -> Result<String, String> {
+    /// Apply an editor action and judge it. Terminal-related actions
+    /// (`editor:open-terminal`, ...) are not handled here.
+    pub fn run(&mut self, scope: &Scope, action: &EditorAction) -> Outcome {
+        match self.apply(scope, action) {
+            Ok(Applied::Done(note)) => Outcome::passed(note),
+            // A search a lesson points at should find what it talks about.
+            Ok(Applied::Hits(0)) => Outcome::failed("the search found nothing"),
+            Ok(Applied::Hits(n)) => {
+                Outcome::passed(format!("{n} hit{}", if n == 1 { "" } else { "s" }))
+            }
+            Ok(Applied::NotHere(command)) => {
+                Outcome::Skipped(format!("{command} is not available in the terminal"))
+            }
+            Err(why) => Outcome::failed(why),
+        }
+    }
+
+    /// Apply an editor action. Ok says what was done; Err says why it failed.
+    pub fn apply(&mut self, scope: &Scope, action: &EditorAction) -> Result<Applied, String> {
         use EditorAction as E;
         let read = |p: &Path| {
             std::fs::read_to_string(p).map_err(|e| format!("cannot read {}: {e}", p.display()))
@@ -222,11 +254,11 @@ impl Editor {
                             end: (l, 0),
                         });
                         f.reveal(l - 1, 20);
-                        Ok(format!("opened at line {l}"))
+                        Ok(Applied::Done(format!("opened at line {l}")))
                     }
                     _ => {
                         f.scroll = 0;
-                        Ok(format!("opened ({n} lines)"))
+                        Ok(Applied::Done(format!("opened ({n} lines)")))
                     }
                 }
             }
@@ -238,22 +270,26 @@ impl Editor {
             } => {
                 let p = scope.resolve(file)?;
                 let text = read(&p)?;
-                let sel = files::select_matching(&text, matching, *before, *after)?;
+                let sel = selection::select_matching(&text, matching, *before, *after)?;
                 self.select(p, sel, 20)?;
-                Ok(match sel {
-                    Some(s) => format!(
+                match sel {
+                    Some(s) => Ok(Applied::Done(format!(
                         "selected lines {}–{}",
                         s.lines().start() + 1,
                         s.lines().end() + 1
-                    ),
-                    None => format!("no match for `{}`", matching.text),
-                })
+                    ))),
+                    None => Err(format!(
+                        "no match for `{}` in {}",
+                        matching.text,
+                        file_name(file)
+                    )),
+                }
             }
             E::SelectLinesInRange { file, start, stop } => {
                 let p = scope.resolve(file)?;
-                let sel = files::select_lines(&read(&p)?, *start, *stop)?;
+                let sel = selection::select_lines(&read(&p)?, *start, *stop)?;
                 self.select(p, Some(sel), 20)?;
-                Ok("selected".into())
+                Ok(Applied::Done("selected".into()))
             }
             E::SelectYamlPath { file, path } => {
                 let p = scope.resolve(file)?;
@@ -266,7 +302,7 @@ impl Editor {
                     }),
                     20,
                 )?;
-                Ok(format!("selected lines {}–{}", s + 1, e + 1))
+                Ok(Applied::Done(format!("selected lines {}–{}", s + 1, e + 1)))
             }
             E::ReplaceTextSelection { file, text } => {
                 let p = scope.resolve(file)?;
@@ -306,13 +342,13 @@ impl Editor {
                 if let Some(o) = old {
                     f.undo.push(o);
                 }
-                Ok("created".into())
+                Ok(Applied::Done("created".into()))
             }
             E::CreateDirectory { directory } => {
                 let p = scope.resolve(directory)?;
                 std::fs::create_dir_all(&p)
                     .map_err(|e| format!("cannot create {}: {e}", p.display()))?;
-                Ok("created".into())
+                Ok(Applied::Done("created".into()))
             }
             E::AppendLinesToFile { file, text } | E::PrependLinesToFile { file, text } => {
                 let p = scope.resolve(file)?;
@@ -409,19 +445,19 @@ impl Editor {
                 if *open {
                     self.open(d).map_err(|e| e.to_string())?;
                 }
-                Ok(verb.into())
+                Ok(Applied::Done(verb.into()))
             }
             E::CloseFile { file } => {
                 let p = scope.resolve(file)?;
                 self.close(&p);
-                Ok("closed".into())
+                Ok(Applied::Done("closed".into()))
             }
             E::DeleteFile { file } => {
                 let p = scope.resolve(file)?;
                 std::fs::remove_file(&p)
                     .map_err(|e| format!("cannot delete {}: {e}", p.display()))?;
                 self.close(&p);
-                Ok("deleted".into())
+                Ok(Applied::Done("deleted".into()))
             }
             E::Yaml {
                 op,
@@ -460,20 +496,20 @@ impl Editor {
                         selected: 0,
                     });
                     self.show_search = true;
-                    Ok(format!("{n} hit{}", if n == 1 { "" } else { "s" }))
+                    Ok(Applied::Hits(n))
                 }
-                "workbench.action.files.save" | "workbench.action.files.saveAll" => {
-                    Ok("saved (lectern saves every change at once)".into())
-                }
+                "workbench.action.files.save" | "workbench.action.files.saveAll" => Ok(
+                    Applied::Done("saved (lectern saves every change at once)".into()),
+                ),
                 "workbench.action.closeActiveEditor" => {
                     if let Some(p) = self.current().map(|f| f.path.clone()) {
                         self.close(&p);
                     }
-                    Ok("closed".into())
+                    Ok(Applied::Done("closed".into()))
                 }
-                other => Ok(format!("{other} is not available in the terminal")),
+                other => Ok(Applied::NotHere(other.to_string())),
             },
-            E::Terminal { .. } => Err("editor terminals are handled by the runtime".into()),
+            E::Terminal { .. } => Err("editor terminals are handled by the engine".into()),
         }
     }
 }
@@ -668,7 +704,10 @@ mod tests {
             std::fs::read_to_string(ex.join("d.yaml")).unwrap(),
             "spec:\n  replicas: 3\n"
         );
-        assert!(note.contains("line 2"), "{note}");
+        assert!(
+            matches!(&note, Applied::Done(n) if n.contains("line 2")),
+            "{note:?}"
+        );
         ed.apply(
             &sc,
             &EditorAction::CopyFile {
@@ -705,7 +744,7 @@ mod tests {
                 },
             )
             .unwrap();
-        assert_eq!(n, "1 hit");
+        assert_eq!(n, Applied::Hits(1));
         let n = ed
             .apply(
                 &sc,
@@ -715,6 +754,6 @@ mod tests {
                 },
             )
             .unwrap();
-        assert!(n.contains("not available in the terminal"));
+        assert_eq!(n, Applied::NotHere("editor.action.foo".into()));
     }
 }

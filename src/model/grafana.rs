@@ -3,7 +3,6 @@
 //! units, and targets for InfluxDB (raw InfluxQL or the query builder) and
 //! Prometheus. Pure: JSON in, values out.
 
-use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use serde_json::Value;
@@ -105,39 +104,6 @@ pub fn parse_url(url: &str) -> Option<DashboardUrl> {
         }
     }
     Some(out)
-}
-
-/// Find the JSON of dashboard `uid` shipped with a workshop.
-pub fn find_json(workshop_dir: &Path, exercises: &Path, uid: &str) -> Option<PathBuf> {
-    let mut candidates: Vec<PathBuf> = Vec::new();
-    for dir in [
-        workshop_dir.join("dashboards"),
-        exercises.join("grafana"),
-        exercises.join("dashboards"),
-    ] {
-        if let Ok(rd) = std::fs::read_dir(&dir) {
-            let mut v: Vec<PathBuf> = rd
-                .flatten()
-                .map(|e| e.path())
-                .filter(|p| p.extension().is_some_and(|e| e == "json"))
-                .collect();
-            v.sort();
-            candidates.extend(v);
-        }
-    }
-    candidates.into_iter().find(|p| {
-        std::fs::read_to_string(p)
-            .ok()
-            .and_then(|t| serde_json::from_str::<Value>(&t).ok())
-            .is_some_and(|v| {
-                let d = if v.get("dashboard").is_some() {
-                    &v["dashboard"]
-                } else {
-                    &v
-                };
-                d["uid"].as_str() == Some(uid)
-            })
-    })
 }
 
 fn string_of(v: &Value) -> Option<String> {
@@ -429,9 +395,11 @@ mod tests {
 
     #[test]
     fn bundled_dashboards_parse() {
-        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
         for name in ["raw-requests", "prometheus-app"] {
-            let p = find_json(&root.join("workshop"), &root.join("exercises"), name).unwrap();
+            let p = root
+                .join("workshop/dashboards")
+                .join(format!("{name}.json"));
             let d = parse(&serde_json::from_str(&std::fs::read_to_string(p).unwrap()).unwrap())
                 .unwrap();
             assert_eq!(d.uid, name);

@@ -1,0 +1,364 @@
+//! The screen, put together from the app's state with the widgets of `ui`.
+//! Reads the state, never changes it.
+
+use ratatui::layout::Rect;
+use ratatui::style::{Color, Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, BorderType, Borders, Clear, Paragraph, Wrap};
+use ratatui::Frame;
+use tui_term::widget::PseudoTerminal;
+
+use super::{App, Areas, Focus, Overlay, View};
+use crate::sanitize::clean_line;
+use crate::ui::{dashboard_view, editor_view, pane, KEYS};
+
+/// The services' and setup scripts' logs as shown behind `L` (read by
+/// `App::prepare`, not while drawing).
+pub fn log_lines(app: &App) -> Vec<Line<'static>> {
+    let mut lines = Vec::new();
+    let head = |t: String| Line::styled(t, Style::default().fg(Color::Cyan));
+    for s in &app.engine.rt.services.list {
+        lines.push(head(format!(
+            "── service {} ({:?})",
+            clean_line(&s.spec.title),
+            s.state
+        )));
+        let text = std::fs::read_to_string(&s.log).unwrap_or_default();
+        let all: Vec<&str> = text.lines().collect();
+        lines.extend(
+            all[all.len().saturating_sub(40)..]
+                .iter()
+                .map(|l| Line::raw(clean_line(l))),
+        );
+    }
+    for s in &app.engine.rt.setup.scripts {
+        lines.push(head(format!("── {} ({:?})", clean_line(&s.name), s.state)));
+        let text = std::fs::read_to_string(&s.log).unwrap_or_default();
+        lines.extend(text.lines().map(|l| Line::raw(clean_line(l))));
+    }
+    lines
+}
+
+pub fn draw(f: &mut Frame, app: &App) {
+    let areas: &Areas = &app.areas;
+    draw_lesson(f, app, areas);
+    draw_terminals(f, app, areas);
+    draw_status(f, app, areas.status);
+    if let Some(o) = &app.overlay {
+        draw_overlay(f, app, o);
+    }
+}
+
+fn draw_lesson(f: &mut Frame, app: &App, areas: &Areas) {
+    let page = &app.engine.ws.pages[app
+        .engine
+        .page
+        .min(app.engine.ws.pages.len().saturating_sub(1))];
+    let focused = app.focus == Focus::Lesson;
+    let title = format!(" {} ", clean_line(&page.title));
+    let block = pane(focused, Color::Cyan).title(Span::styled(
+        title,
+        Style::default().add_modifier(Modifier::BOLD),
+    ));
+    let h = usize::from(areas.lesson_inner.height);
+    let lines: Vec<Line> = app
+        .laid
+        .lines
+        .iter()
+        .skip(app.scroll)
+        .take(h)
+        .cloned()
+        .collect();
+    f.render_widget(Paragraph::new(lines).block(block), areas.lesson);
+    // Scroll position and the page's way on.
+    if app.laid.lines.len() > h && areas.lesson.width > 20 {
+        let pct = (app.scroll + h) * 100 / app.laid.lines.len().max(1);
+        let txt = format!(" {}% ", pct.min(100));
+        let r = Rect {
+            x: areas.lesson.x + areas.lesson.width - txt.len() as u16 - 2,
+            y: areas.lesson.y + areas.lesson.height - 1,
+            width: txt.len() as u16,
+            height: 1,
+        };
+        f.render_widget(
+            Paragraph::new(txt).style(Style::default().fg(Color::DarkGray)),
+            r,
+        );
+    }
+}
+
+fn draw_terminals(f: &mut Frame, app: &App, areas: &Areas) {
+    if areas.tabs.height > 0 {
+        let current = app.current_tab();
+        let mut spans = Vec::new();
+        for t in app.tabs() {
+            let style = if t == current {
+                Style::default().fg(Color::Black).bg(Color::Cyan)
+            } else {
+                Style::default().fg(Color::Gray)
+            };
+            spans.push(Span::styled(
+                format!(" {} ", clean_line(&app.tab_label(t))),
+                style,
+            ));
+            spans.push(Span::raw(" "));
+        }
+        f.render_widget(Paragraph::new(Line::from(spans)), areas.tabs);
+    }
+    let focused_view = app.focus == Focus::View;
+    match app.view {
+        View::Editor => {
+            let colours = app
+                .highlighted
+                .as_ref()
+                .filter(|(p, _, _)| app.engine.editor.current().is_some_and(|f| f.path == *p))
+                .map(|(_, _, l)| l.as_slice());
+            editor_view::draw(
+                f,
+                areas.view,
+                &app.engine.editor,
+                &app.engine.ws.root,
+                focused_view,
+                colours,
+            )
+        }
+        View::Dashboard(i) => {
+            if let Some(tab) = app.engine.dashboards.get(i) {
+                dashboard_view::draw(f, areas.view, tab, focused_view);
+            }
+        }
+        View::Terminals => {}
+    }
+    for (id, area) in &areas.terms {
+        let Some(t) = app.engine.rt.terminals.get(*id) else {
+            continue;
+        };
+        let focused = app.focus == Focus::Terminal(*id);
+        let scrolled = app.term_scroll.get(id).copied().unwrap_or(0);
+        let mut title = format!(" Terminal {} ", clean_line(&t.name));
+        if scrolled > 0 {
+            title.push_str(&format!("[scrolled back {scrolled}] "));
+        }
+        if t.has_exited() {
+            title.push_str("[exited] ");
+        }
+        let block = pane(focused, Color::Green).title(title);
+        let Ok(parser) = t.parser.lock() else {
+            continue;
+        };
+        let mut widget = PseudoTerminal::new(parser.screen()).block(block);
+        if !focused {
+            let mut c = tui_term::widget::Cursor::default();
+            c.hide();
+            widget = widget.cursor(c);
+        }
+        f.render_widget(widget, *area);
+    }
+}
+
+fn draw_status(f: &mut Frame, app: &App, area: Rect) {
+    let focus = match app.focus {
+        Focus::Lesson => "lesson".to_string(),
+        Focus::Terminal(id) => format!(
+            "terminal {}",
+            app.engine
+                .rt
+                .terminals
+                .get(id)
+                .map_or("?", |t| t.name.as_str())
+        ),
+        Focus::View => app.tab_label(app.current_tab()).to_lowercase(),
+    };
+    let page = &app.engine.ws.pages[app
+        .engine
+        .page
+        .min(app.engine.ws.pages.len().saturating_sub(1))];
+    let next = page.exit_sign.clone().unwrap_or_else(|| "Continue".into());
+    let hint = match app.focus {
+        Focus::Lesson => format!("? help · Tab action · Enter run · n {next} · q quit"),
+        Focus::Terminal(_) | Focus::View => "Ctrl-] back to the lesson".to_string(),
+    };
+    let message = app
+        .notice
+        .clone()
+        .or_else(|| app.engine.rt.services.summary())
+        .or_else(|| app.engine.rt.services.page_notice(&page.name))
+        .or_else(|| app.engine.rt.setup.summary())
+        .or_else(|| app.engine.lock_reason());
+    let left = format!(
+        " {} │ {}/{} {} │ {} ",
+        clean_line(&app.engine.ws.title),
+        app.engine.page + 1,
+        app.engine.page_count(),
+        clean_line(&page.title),
+        focus
+    );
+    let room = usize::from(area.width).saturating_sub(left.chars().count() + 1);
+    let hint = if hint.chars().count() > room {
+        match app.focus {
+            Focus::Lesson => "? help · q quit".to_string(),
+            Focus::Terminal(_) | Focus::View => "Ctrl-] lesson".to_string(),
+        }
+    } else {
+        hint
+    };
+    let mut spans = vec![Span::styled(
+        left,
+        Style::default().fg(Color::Black).bg(Color::Cyan),
+    )];
+    match message {
+        Some(m) => spans.push(Span::styled(
+            format!(" {} ", clean_line(&m)),
+            Style::default().fg(Color::Yellow),
+        )),
+        None => spans.push(Span::styled(
+            format!(" {hint}"),
+            Style::default().fg(Color::Gray),
+        )),
+    }
+    f.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+fn centered(area: Rect, w: u16, h: u16) -> Rect {
+    let w = w.min(area.width.saturating_sub(2)).max(10);
+    let h = h.min(area.height.saturating_sub(2)).max(3);
+    Rect {
+        x: area.x + (area.width.saturating_sub(w)) / 2,
+        y: area.y + (area.height.saturating_sub(h)) / 2,
+        width: w,
+        height: h,
+    }
+}
+
+fn draw_overlay(f: &mut Frame, app: &App, o: &Overlay) {
+    let area = f.area();
+    let (title, lines, w, h): (&str, Vec<Line>, u16, u16) = match o {
+        Overlay::Help => {
+            let lines: Vec<Line> = KEYS
+                .iter()
+                .map(|(k, d)| {
+                    if d.is_empty() {
+                        Line::styled(
+                            k.to_string(),
+                            Style::default()
+                                .fg(Color::Cyan)
+                                .add_modifier(Modifier::BOLD),
+                        )
+                    } else {
+                        Line::from(vec![
+                            Span::styled(format!("  {k:<24}"), Style::default().fg(Color::Yellow)),
+                            Span::raw(d.to_string()),
+                        ])
+                    }
+                })
+                .collect();
+            let h = lines.len() as u16 + 2;
+            (" Keys (Esc closes) ", lines, 72, h)
+        }
+        Overlay::Pages { selected } => {
+            let lines = app
+                .engine
+                .ws
+                .pages
+                .iter()
+                .enumerate()
+                .map(|(i, p)| {
+                    let mark = if i == app.engine.page { "●" } else { " " };
+                    let style = if i == *selected {
+                        Style::default().fg(Color::Black).bg(Color::Cyan)
+                    } else {
+                        Style::default()
+                    };
+                    Line::styled(
+                        format!(" {mark} {:>2}. {}", i + 1, clean_line(&p.title)),
+                        style,
+                    )
+                })
+                .collect::<Vec<_>>();
+            let h = lines.len() as u16 + 2;
+            (" Pages (Enter opens, Esc closes) ", lines, 60, h)
+        }
+        Overlay::ConfirmQuit { busy } => (
+            " Quit? ",
+            vec![
+                Line::raw(format!(
+                    "Commands are still running in terminal {}.",
+                    busy.join(", ")
+                )),
+                Line::raw("Quitting stops them and everything they started."),
+                Line::raw(""),
+                Line::styled(
+                    "y / Enter: quit      n / Esc: stay",
+                    Style::default().fg(Color::Yellow),
+                ),
+            ],
+            60,
+            6,
+        ),
+        Overlay::Trust => (
+            " Run actions automatically? ",
+            vec![
+                Line::raw(format!(
+                    "“{}” has actions that run by themselves when a page opens.",
+                    clean_line(&app.engine.ws.title)
+                )),
+                Line::raw("They type commands into your terminals. Allow that for this workshop?"),
+                Line::raw("(You can always run each action yourself with Enter.)"),
+                Line::raw(""),
+                Line::styled(
+                    "y: trust this workshop      n: not now",
+                    Style::default().fg(Color::Yellow),
+                ),
+            ],
+            76,
+            7,
+        ),
+        Overlay::Input {
+            prompt,
+            value,
+            target,
+        } => (
+            target.title(),
+            vec![
+                Line::raw(clean_line(prompt)),
+                Line::styled(
+                    format!("> {}▏", clean_line(value)),
+                    Style::default().fg(Color::Yellow),
+                ),
+                Line::raw(""),
+                Line::styled(
+                    "Enter: accept      Esc: cancel",
+                    Style::default().fg(Color::DarkGray),
+                ),
+            ],
+            70,
+            6,
+        ),
+        Overlay::SetupLog { scroll } => {
+            let mut lines: Vec<Line> = app.logs.1.clone();
+            if lines.is_empty() {
+                lines.push(Line::raw("This workshop has no services or setup scripts."));
+            }
+            let lines = lines.into_iter().skip(*scroll).collect();
+            (
+                " Services and setup logs (↑↓ scroll, Esc closes) ",
+                lines,
+                area.width.saturating_sub(4),
+                area.height.saturating_sub(4),
+            )
+        }
+    };
+    let r = centered(area, w, h);
+    f.render_widget(Clear, r);
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_type(BorderType::Double)
+        .border_style(Style::default().fg(Color::Yellow))
+        .title(title);
+    f.render_widget(
+        Paragraph::new(lines)
+            .block(block)
+            .wrap(Wrap { trim: false }),
+        r,
+    );
+}

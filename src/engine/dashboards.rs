@@ -1,0 +1,484 @@
+//! Dashboards: the tabs a workshop shows beside its terminals (Grafana JSON
+//! drawn here, a terminal, or a web page), their data, and the check a
+//! dashboard action makes: every panel must show data.
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+use super::outcome::Outcome;
+use super::{Engine, Mode, Note, Show};
+use crate::action::DashboardAction;
+use crate::model::grafana::{self, Dashboard};
+use crate::model::series::{time_range, PanelData};
+use crate::model::ActionRef;
+use crate::runtime::{datasource, Event};
+
+#[derive(Debug, Clone)]
+pub enum DashboardContent {
+    /// A Grafana dashboard drawn in the terminal.
+    Grafana {
+        dash: Box<Dashboard>,
+        from: String,
+        to: String,
+        refresh: Option<Duration>,
+        data: Vec<PanelData>,
+        /// Which query round the data belongs to (older answers are dropped).
+        generation: u64,
+        queried: Option<Instant>,
+        pending: bool,
+    },
+    /// A web page: shown with a key to copy it, opened in a browser when possible.
+    Url(String),
+    /// `terminal:NAME`: the terminals view shows it.
+    Terminal(usize),
+}
+
+#[derive(Debug, Clone)]
+pub struct DashboardTab {
+    pub name: String,
+    pub url: String,
+    pub content: DashboardContent,
+    pub builtin: bool,
+}
+
+/// A dashboard action waiting for its panels' data.
+#[derive(Debug)]
+pub(super) struct Check {
+    pub action: ActionRef,
+    pub tab: usize,
+    pub until: Instant,
+    /// When to ask again (none while a query is out).
+    pub next: Option<Instant>,
+}
+
+/// Find the JSON of dashboard `uid` shipped with a workshop.
+pub fn find_json(workshop_dir: &Path, exercises: &Path, uid: &str) -> Option<PathBuf> {
+    let mut candidates: Vec<PathBuf> = Vec::new();
+    for dir in [
+        workshop_dir.join("dashboards"),
+        exercises.join("grafana"),
+        exercises.join("dashboards"),
+    ] {
+        if let Ok(rd) = std::fs::read_dir(&dir) {
+            let mut v: Vec<PathBuf> = rd
+                .flatten()
+                .map(|e| e.path())
+                .filter(|p| p.extension().is_some_and(|e| e == "json"))
+                .collect();
+            v.sort();
+            candidates.extend(v);
+        }
+    }
+    candidates.into_iter().find(|p| {
+        std::fs::read_to_string(p)
+            .ok()
+            .and_then(|t| serde_json::from_str::<Value>(&t).ok())
+            .is_some_and(|v| {
+                let d = if v.get("dashboard").is_some() {
+                    &v["dashboard"]
+                } else {
+                    &v
+                };
+                d["uid"].as_str() == Some(uid)
+            })
+    })
+}
+
+fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as i64)
+}
+
+impl Engine {
+    /// The dashboard tabs a workshop declares (resources/workshop.yaml).
+    pub(super) fn builtin_dashboards(&mut self) {
+        for d in self.ws.resources.dashboards.clone() {
+            let url = crate::workshop::resources::expand_vars(&d.url, &self.ws.vars);
+            // Terminals start with `launch`; until then a terminal tab is only its URL.
+            let content = if url.starts_with("terminal:") {
+                DashboardContent::Url(url.clone())
+            } else {
+                self.dashboard_content(&url)
+            };
+            self.dashboards.push(DashboardTab {
+                name: d.name,
+                url,
+                content,
+                builtin: false,
+            });
+        }
+    }
+
+    /// Dashboards of `terminal:NAME` get their terminals once terminals start.
+    pub(super) fn start_dashboard_terminals(&mut self) {
+        for i in 0..self.dashboards.len() {
+            if self.dashboards[i].url.starts_with("terminal:") {
+                let url = self.dashboards[i].url.clone();
+                self.dashboards[i].content = self.dashboard_content(&url);
+            }
+        }
+    }
+
+    /// Find a dashboard tab by name (case-insensitive).
+    pub fn dashboard_index(&self, name: &str) -> Option<usize> {
+        self.dashboards
+            .iter()
+            .position(|d| d.name.eq_ignore_ascii_case(name))
+    }
+
+    /// Make a tab's content from its URL: Grafana JSON drawn here, a terminal, or a web page.
+    fn dashboard_content(&mut self, url: &str) -> DashboardContent {
+        if let Some(name) = url.strip_prefix("terminal:") {
+            return match self.rt.terminal(name) {
+                Ok(id) => DashboardContent::Terminal(id),
+                Err(_) => DashboardContent::Url(url.to_string()),
+            };
+        }
+        if let Some(du) = grafana::parse_url(url) {
+            if let Some(path) = find_json(&self.ws.workshop_dir, &self.ws.exercises_dir(), &du.uid)
+            {
+                let parsed = std::fs::read_to_string(&path)
+                    .map_err(|e| e.to_string())
+                    .and_then(|t| serde_json::from_str(&t).map_err(|e| e.to_string()))
+                    .and_then(|v| grafana::parse(&v));
+                match parsed {
+                    Ok(dash) => {
+                        let refresh = du
+                            .refresh
+                            .as_deref()
+                            .and_then(crate::action::parse_duration_str)
+                            .or(dash.refresh);
+                        return DashboardContent::Grafana {
+                            from: du.from.unwrap_or_else(|| dash.from.clone()),
+                            to: du.to.unwrap_or_else(|| dash.to.clone()),
+                            dash: Box::new(dash),
+                            refresh,
+                            data: Vec::new(),
+                            generation: 0,
+                            queried: None,
+                            pending: false,
+                        };
+                    }
+                    Err(e) => self
+                        .notes
+                        .push(Note::Notice(format!("{}: {e}", path.display()))),
+                }
+            }
+        }
+        DashboardContent::Url(url.to_string())
+    }
+
+    pub(super) fn dashboard_action(&mut self, r: ActionRef, d: &DashboardAction) -> Outcome {
+        match d {
+            DashboardAction::Open { name } => self.show_dashboard(r, name),
+            DashboardAction::Create { name, url, focus }
+            | DashboardAction::Reload {
+                name,
+                url: Some(url),
+                focus,
+            } => {
+                let reload = matches!(d, DashboardAction::Reload { .. });
+                let idx = match self.dashboard_index(name) {
+                    Some(i) if !reload => i,
+                    Some(i) => {
+                        if self.dashboards[i].url != *url {
+                            self.dashboards[i].content = self.dashboard_content(url);
+                            self.dashboards[i].url = url.clone();
+                        }
+                        i
+                    }
+                    None => {
+                        let content = self.dashboard_content(url);
+                        self.dashboards.push(DashboardTab {
+                            name: name.clone(),
+                            url: url.clone(),
+                            content,
+                            builtin: false,
+                        });
+                        self.dashboards.len() - 1
+                    }
+                };
+                if *focus {
+                    self.focus_dashboard(idx);
+                }
+                self.query_dashboard(idx);
+                self.dashboard_outcome(r, idx)
+            }
+            DashboardAction::Reload {
+                name,
+                url: None,
+                focus,
+            } => match self.dashboard_index(name) {
+                Some(i) => {
+                    if *focus {
+                        self.focus_dashboard(i);
+                    }
+                    self.query_dashboard(i);
+                    self.dashboard_outcome(r, i)
+                }
+                None => self.show_dashboard(r, name),
+            },
+            DashboardAction::Delete { name } => match self.dashboard_index(name) {
+                Some(i) if !self.dashboards[i].builtin => {
+                    self.dashboards.remove(i);
+                    self.checks.retain(|c| c.tab != i);
+                    for c in &mut self.checks {
+                        if c.tab > i {
+                            c.tab -= 1;
+                        }
+                    }
+                    self.notes.push(Note::DashboardRemoved(i));
+                    Outcome::passed("deleted")
+                }
+                Some(_) => Outcome::failed(format!("{name} is built in and cannot be deleted")),
+                None => Outcome::passed(format!("there is no dashboard named {name}")),
+            },
+            DashboardAction::OpenUrl { url } => self.open_url(url),
+        }
+    }
+
+    /// A web page: opened in the learner's browser; nothing to check in a test.
+    fn open_url(&mut self, url: &str) -> Outcome {
+        match self.mode {
+            Mode::Test { .. } => {
+                Outcome::Skipped(format!("{url} is a web page for the learner: not checked"))
+            }
+            // Not opening is no failure of the lesson: the card says how to get there.
+            Mode::Interactive => match crate::runtime::browser::open(url) {
+                Ok(note) => Outcome::passed(note),
+                Err(why) => Outcome::NeedsPerson(crate::engine::Why::Input { what: why }),
+            },
+        }
+    }
+
+    /// What a dashboard action comes to: Grafana panels must show data.
+    fn dashboard_outcome(&mut self, r: ActionRef, i: usize) -> Outcome {
+        match &self.dashboards[i].content {
+            DashboardContent::Url(u) => {
+                let u = u.clone();
+                self.open_url(&u)
+            }
+            DashboardContent::Terminal(_) => Outcome::passed("terminal ready"),
+            DashboardContent::Grafana { dash, .. } => {
+                // A dashboard refreshes by itself: give it up to two refreshes
+                // (at most 15 s) to show data, as a learner looking at it would.
+                let grace = dash.refresh.map_or(Duration::from_secs(10), |r| {
+                    (r * 2).min(Duration::from_secs(15))
+                });
+                let what = format!("waiting for data in {}", dash.title);
+                let now = Instant::now();
+                self.checks.retain(|c| c.action != r);
+                self.checks.push(Check {
+                    action: r,
+                    tab: i,
+                    until: now + grace,
+                    next: None,
+                });
+                self.query_check(r, i);
+                Outcome::Running {
+                    since: now,
+                    what: Some(what),
+                }
+            }
+        }
+    }
+
+    fn show_dashboard(&mut self, r: ActionRef, name: &str) -> Outcome {
+        match name.to_ascii_lowercase().as_str() {
+            "terminal" | "terminals" => {
+                self.notes.push(Note::Show(Show::Terminals));
+                return Outcome::passed("terminals");
+            }
+            "editor" => {
+                self.notes.push(Note::Show(Show::Editor));
+                return Outcome::passed("editor");
+            }
+            _ => {}
+        }
+        match self.dashboard_index(name) {
+            Some(i) => {
+                self.focus_dashboard(i);
+                self.query_dashboard(i);
+                self.dashboard_outcome(r, i)
+            }
+            None => Outcome::failed(format!("there is no dashboard named {name}")),
+        }
+    }
+
+    fn focus_dashboard(&mut self, i: usize) {
+        let show = match self.dashboards[i].content {
+            DashboardContent::Terminal(id) => Show::Terminal(id),
+            _ => Show::Dashboard(i),
+        };
+        self.notes.push(Note::Show(show));
+    }
+
+    /// Query a Grafana tab's panels over its own range, to draw them.
+    pub fn query_dashboard(&mut self, i: usize) {
+        let cfg = self.ws.config.clone();
+        let tx = self.rt.sender();
+        let Some(DashboardTab {
+            content:
+                DashboardContent::Grafana {
+                    dash,
+                    from,
+                    to,
+                    generation,
+                    queried,
+                    pending,
+                    ..
+                },
+            ..
+        }) = self.dashboards.get_mut(i)
+        else {
+            return;
+        };
+        *generation += 1;
+        *queried = Some(Instant::now());
+        *pending = true;
+        let (dash, from, to, generation) = (dash.clone(), from.clone(), to.clone(), *generation);
+        std::thread::spawn(move || {
+            let data = match time_range(&from, &to, now_ms()) {
+                Ok(range) => dash
+                    .panels
+                    .iter()
+                    .map(|p| datasource::query_panel(&cfg, p, range, Duration::from_secs(4)))
+                    .collect(),
+                Err(e) => dash
+                    .panels
+                    .iter()
+                    .map(|_| PanelData {
+                        series: Vec::new(),
+                        error: Some(e.clone()),
+                    })
+                    .collect(),
+            };
+            let _ = tx.send(Event::Dashboard(i, generation, data));
+        });
+    }
+
+    /// Query the panels that have targets, for a dashboard action's check.
+    fn query_check(&mut self, r: ActionRef, i: usize) {
+        let cfg = self.ws.config.clone();
+        let tx = self.rt.sender();
+        let Some(DashboardTab {
+            content: DashboardContent::Grafana { dash, from, to, .. },
+            ..
+        }) = self.dashboards.get(i)
+        else {
+            return;
+        };
+        let (dash, from, to) = (dash.clone(), from.clone(), to.clone());
+        std::thread::spawn(move || {
+            let data = match time_range(&from, &to, now_ms()) {
+                Ok(range) => dash
+                    .panels
+                    .iter()
+                    .filter(|p| !p.targets.is_empty())
+                    .map(|p| {
+                        (
+                            p.title.clone(),
+                            datasource::query_panel(&cfg, p, range, Duration::from_secs(5)),
+                        )
+                    })
+                    .collect(),
+                Err(e) => vec![(
+                    dash.title.clone(),
+                    PanelData {
+                        series: Vec::new(),
+                        error: Some(e),
+                    },
+                )],
+            };
+            let _ = tx.send(Event::DashboardCheck(r, data));
+        });
+    }
+
+    /// The answer to a check: a verdict, or another try while there is time.
+    pub(super) fn on_check_data(&mut self, r: ActionRef, data: &[(String, PanelData)]) {
+        let Some(pos) = self.checks.iter().position(|c| c.action == r) else {
+            return;
+        };
+        let empty: Vec<String> = data
+            .iter()
+            .filter(|(_, d)| !d.has_data())
+            .map(|(title, d)| {
+                format!(
+                    "“{title}”: no data: {}",
+                    d.error.clone().unwrap_or_default()
+                )
+            })
+            .collect();
+        let now = Instant::now();
+        if !empty.is_empty() && now < self.checks[pos].until {
+            self.checks[pos].next = Some(now + Duration::from_secs(1));
+            return;
+        }
+        let c = self.checks.remove(pos);
+        let title = match &self.dashboards.get(c.tab).map(|d| &d.content) {
+            Some(DashboardContent::Grafana { dash, .. }) => dash.title.clone(),
+            _ => String::new(),
+        };
+        let o = if empty.is_empty() {
+            Outcome::passed(format!("{title}: every panel has data"))
+        } else {
+            Outcome::failed(empty.join("; "))
+        };
+        self.settle(r, o);
+    }
+
+    /// When the checks want their next query.
+    pub(super) fn checks_deadline(&self) -> Option<Instant> {
+        self.checks.iter().filter_map(|c| c.next).min()
+    }
+
+    pub(super) fn checks_on_timer(&mut self, now: Instant) {
+        let due: Vec<(ActionRef, usize)> = self
+            .checks
+            .iter_mut()
+            .filter(|c| c.next.is_some_and(|n| n <= now))
+            .map(|c| {
+                c.next = None;
+                (c.action, c.tab)
+            })
+            .collect();
+        for (r, tab) in due {
+            self.query_check(r, tab);
+        }
+    }
+
+    /// When tab `i` wants its next refresh, while it is shown.
+    pub fn dashboard_deadline(&self, i: usize) -> Option<Instant> {
+        match &self.dashboards.get(i)?.content {
+            DashboardContent::Grafana {
+                refresh: Some(r),
+                queried: Some(q),
+                pending: false,
+                ..
+            } => Some(*q + *r),
+            _ => None,
+        }
+    }
+
+    pub(super) fn on_dashboard_data(&mut self, i: usize, gen: u64, new: &[PanelData]) {
+        if let Some(DashboardTab {
+            content:
+                DashboardContent::Grafana {
+                    data,
+                    generation,
+                    pending,
+                    ..
+                },
+            ..
+        }) = self.dashboards.get_mut(i)
+        {
+            if *generation == gen {
+                *data = new.to_vec();
+                *pending = false;
+            }
+        }
+    }
+}

@@ -1,0 +1,667 @@
+//! The one place an action is run and its outcome decided, for every driver:
+//! the terminal app, `lectern test`. Drivers send intents (`run`, `answer`,
+//! events from the runtime) and show what comes back: outcomes in
+//! `Engine::outcomes`, and `Note`s about what to bring forward.
+
+pub mod dashboards;
+pub mod editor;
+mod examiner;
+pub mod files;
+pub mod outcome;
+pub mod progress;
+pub mod terminals;
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use crate::action::{Action, ActionKind, Cooldown, SectionAction, Session, TerminalAction};
+use crate::model::ActionRef;
+use crate::page::{self, PageDoc};
+use crate::runtime::{self, Event, Runtime, Store, TermId};
+use crate::workshop::Workshop;
+use dashboards::{Check, DashboardTab};
+use editor::{Editor, Scope};
+pub use examiner::{form_fields, typed_value as examiner_value};
+pub use outcome::{Detail, Outcome, Why};
+use progress::Progress;
+use terminals::{Commands, Seen};
+
+/// Who the engine runs for: a person at the screen, or `lectern test`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Mode {
+    Interactive,
+    /// No person: what needs one is reported, never waited for.
+    Test {
+        budget: Duration,
+    },
+}
+
+/// What the right-hand side should bring forward.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Show {
+    Terminals,
+    Terminal(TermId),
+    Editor,
+    Dashboard(usize),
+}
+
+/// One field of an examiner form.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FormField {
+    pub key: String,
+    pub prompt: String,
+    /// JSON type: string, integer, number, boolean.
+    pub kind: String,
+    pub default: String,
+}
+
+/// Something only the learner can give.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Request {
+    /// A local file to copy into the workshop's uploads.
+    Upload { target: String },
+    /// The fields of an examiner test's `inputs` form.
+    Form {
+        test: String,
+        fields: Vec<FormField>,
+    },
+}
+
+impl Request {
+    pub fn title(&self) -> &'static str {
+        match self {
+            Request::Upload { .. } => " Upload a file ",
+            Request::Form { .. } => " Examiner form ",
+        }
+    }
+}
+
+/// The learner's answer to a `Request`.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Answer {
+    Text(String),
+    Form(serde_json::Map<String, serde_json::Value>),
+    Cancel,
+}
+
+/// What a driver should know about besides outcomes.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Note {
+    /// The outcome of this action changed.
+    Changed(ActionRef),
+    Notice(String),
+    Show(Show),
+    FocusTerminal(TermId),
+    Clipboard(String),
+    Ask(ActionRef, Request),
+    /// A section card ran: fold or unfold it.
+    Section(usize, SectionAction),
+    TerminalExited(TermId),
+    DashboardRemoved(usize),
+    /// A command lectern typed itself (the external editor) ended.
+    InternalDone,
+}
+
+/// The action reference used for commands lectern types itself (e.g. `$EDITOR`).
+pub const INTERNAL: ActionRef = ActionRef {
+    page: usize::MAX,
+    id: 0,
+};
+
+pub struct Options {
+    pub mode: Mode,
+    pub allow_outside: bool,
+    /// Where `files:download-file` saves.
+    pub downloads: PathBuf,
+}
+
+/// An interrupt action waiting for its terminals to come back to their prompts.
+struct Stopping {
+    action: ActionRef,
+    terms: Vec<TermId>,
+    until: Instant,
+}
+
+const STOP_WAIT: Duration = Duration::from_secs(6);
+const POLL: Duration = Duration::from_millis(100);
+
+pub struct Engine {
+    pub ws: Workshop,
+    pub mode: Mode,
+    pub rt: Runtime,
+    pub editor: Editor,
+    pub dashboards: Vec<DashboardTab>,
+    pub outcomes: HashMap<ActionRef, Outcome>,
+    /// What examiner tests printed, shown under their cards.
+    pub outputs: HashMap<ActionRef, String>,
+    pub page: usize,
+    pub doc: PageDoc,
+    pub progress: Progress,
+    store: Store,
+    commands: Commands,
+    checks: Vec<Check>,
+    stopping: Vec<Stopping>,
+    exam_stops: Vec<(ActionRef, Arc<AtomicBool>)>,
+    last_run: HashMap<ActionRef, Instant>,
+    cascades: Vec<(Instant, ActionRef)>,
+    notes: Vec<Note>,
+    allow_outside: bool,
+    downloads: PathBuf,
+}
+
+impl Engine {
+    /// An engine for `ws` on runtime `rt` (nothing is started yet).
+    pub fn new(ws: Workshop, rt: Runtime, store: Store, opts: Options) -> Engine {
+        let doc = if ws.pages.is_empty() {
+            PageDoc::default()
+        } else {
+            page::load(&ws, 0)
+        };
+        let mut e = Engine {
+            ws,
+            mode: opts.mode,
+            rt,
+            editor: Editor::default(),
+            dashboards: Vec::new(),
+            outcomes: HashMap::new(),
+            outputs: HashMap::new(),
+            page: 0,
+            doc,
+            progress: Progress::default(),
+            store,
+            commands: Commands::default(),
+            checks: Vec::new(),
+            stopping: Vec::new(),
+            exam_stops: Vec::new(),
+            last_run: HashMap::new(),
+            cascades: Vec::new(),
+            notes: Vec::new(),
+            allow_outside: opts.allow_outside,
+            downloads: opts.downloads,
+        };
+        e.builtin_dashboards();
+        e
+    }
+
+    /// Take up saved progress (or forget it): the page and settled outcomes.
+    /// Returns a notice when the saved file could not be read.
+    pub fn resume(&mut self, restart: bool) -> Option<String> {
+        let (json, notice) = if restart {
+            self.store.reset();
+            (serde_json::Value::Null, None)
+        } else {
+            self.store.load::<serde_json::Value>()
+        };
+        self.progress = Progress::from_json(&json);
+        for (pname, acts) in &self.progress.actions {
+            if let Some(pi) = self.ws.pages.iter().position(|p| &p.name == pname) {
+                for (id, saved) in acts {
+                    self.outcomes
+                        .insert(ActionRef { page: pi, id: *id }, saved.to_outcome());
+                }
+            }
+        }
+        let page = self
+            .progress
+            .page
+            .as_deref()
+            .and_then(|p| self.ws.find_page(p))
+            .unwrap_or(0);
+        if page != self.page && page < self.ws.pages.len() {
+            self.page = page;
+            self.doc = page::load(&self.ws, page);
+        }
+        notice
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// Start the workshop's terminals, services and setup scripts.
+    pub fn launch(&mut self) -> std::io::Result<()> {
+        runtime::launch(&mut self.rt, &self.ws, &self.store)?;
+        self.start_dashboard_terminals();
+        Ok(())
+    }
+
+    pub fn take_notes(&mut self) -> Vec<Note> {
+        std::mem::take(&mut self.notes)
+    }
+
+    pub fn page_count(&self) -> usize {
+        self.ws.pages.len()
+    }
+
+    /// Show page `index`: examiner retries of the page left end.
+    pub fn open_page(&mut self, index: usize) {
+        if index >= self.page_count() {
+            return;
+        }
+        self.page = index;
+        self.stop_examiners(None);
+        self.doc = page::load(&self.ws, index);
+        self.cascades.clear();
+        self.progress.page = Some(self.ws.pages[index].name.clone());
+        self.save();
+    }
+
+    pub fn action(&self, id: usize) -> Option<&Action> {
+        self.doc
+            .lesson
+            .actions()
+            .into_iter()
+            .find(|a| a.id == id)
+            .map(|a| &a.action)
+    }
+
+    pub fn outcome(&self, r: ActionRef) -> Option<&Outcome> {
+        self.outcomes.get(&r)
+    }
+
+    /// Outcomes of the current page by action id.
+    pub fn page_outcomes(&self) -> HashMap<usize, Outcome> {
+        self.outcomes
+            .iter()
+            .filter(|(r, _)| r.page == self.page)
+            .map(|(r, o)| (r.id, o.clone()))
+            .collect()
+    }
+
+    /// Why the next page is locked, if it is: a required action not yet done.
+    pub fn lock_reason(&self) -> Option<String> {
+        self.doc.lesson.actions().iter().find_map(|a| {
+            let done = self
+                .outcomes
+                .get(&ActionRef {
+                    page: self.page,
+                    id: a.id,
+                })
+                .is_some_and(Outcome::lets_the_lesson_go_on);
+            (a.action.common.required && !done)
+                .then(|| format!("next page locked: run “{}” first", a.action.card().label))
+        })
+    }
+
+    /// The autostart actions of this page.
+    pub fn autostart_ids(&self) -> Vec<usize> {
+        self.doc
+            .lesson
+            .actions()
+            .iter()
+            .filter(|a| a.action.common.autostart)
+            .map(|a| a.id)
+            .collect()
+    }
+
+    pub fn save(&mut self) {
+        let mut actions: std::collections::BTreeMap<
+            String,
+            std::collections::BTreeMap<usize, outcome::Saved>,
+        > = Default::default();
+        for (r, o) in &self.outcomes {
+            if let (Some(p), Some(s)) = (self.ws.pages.get(r.page), outcome::Saved::from_outcome(o))
+            {
+                actions.entry(p.name.clone()).or_default().insert(r.id, s);
+            }
+        }
+        self.progress.actions = actions;
+        if let Err(e) = self.store.save(&self.progress) {
+            self.notes.push(Note::Notice(format!(
+                "cannot save progress in {}: {e}",
+                self.store.dir().display()
+            )));
+        }
+    }
+
+    /// Record an outcome; a settled success may cascade to the next action.
+    fn settle(&mut self, r: ActionRef, o: Outcome) {
+        let go_on = o.lets_the_lesson_go_on();
+        let settled = !o.is_running();
+        self.outcomes.insert(r, o);
+        self.notes.push(Note::Changed(r));
+        if r == INTERNAL {
+            return;
+        }
+        if settled {
+            self.save();
+        }
+        if go_on && r.page == self.page && self.mode == Mode::Interactive {
+            let cascade = self
+                .doc
+                .lesson
+                .actions()
+                .iter()
+                .find(|a| a.id == r.id)
+                .filter(|a| a.action.common.cascade)
+                .map(|a| a.action.common.pause);
+            if let Some(pause) = cascade {
+                if r.id + 1 < self.doc.lesson.actions().len() {
+                    self.cascades.push((
+                        Instant::now() + pause,
+                        ActionRef {
+                            page: r.page,
+                            id: r.id + 1,
+                        },
+                    ));
+                }
+            }
+        }
+    }
+
+    /// Run action `id` of the current page and record what it comes to.
+    pub fn run(&mut self, id: usize) -> Option<Outcome> {
+        let action = self.action(id)?.clone();
+        let r = ActionRef {
+            page: self.page,
+            id,
+        };
+        if self.mode == Mode::Interactive {
+            if let Some(last) = self.last_run.get(&r) {
+                match action.common.cooldown {
+                    Cooldown::Once if self.outcomes.get(&r).is_some_and(Outcome::is_passed) => {
+                        self.notes
+                            .push(Note::Notice("this action runs only once".into()));
+                        return self.outcomes.get(&r).cloned();
+                    }
+                    Cooldown::Seconds(s) if last.elapsed() < Duration::from_secs_f64(s) => {
+                        self.notes.push(Note::Notice(format!(
+                            "wait {:.0}s before running it again",
+                            s - last.elapsed().as_secs_f64()
+                        )));
+                        return self.outcomes.get(&r).cloned();
+                    }
+                    _ => {}
+                }
+            }
+            self.last_run.insert(r, Instant::now());
+        }
+        let o = self.dispatch(r, &action);
+        self.settle(r, o.clone());
+        Some(o)
+    }
+
+    fn dispatch(&mut self, r: ActionRef, a: &Action) -> Outcome {
+        match &a.kind {
+            ActionKind::Terminal(t) => self.terminal_action(r, a, t),
+            ActionKind::Editor(crate::action::EditorAction::Terminal {
+                op,
+                session,
+                text,
+                endl,
+            }) => self
+                .commands
+                .editor_terminal(&mut self.rt, op, session, text.as_deref(), *endl),
+            ActionKind::Editor(e) => {
+                let (home, exercises) = (self.ws.home_dir().to_path_buf(), self.ws.exercises_dir());
+                let scope = Scope {
+                    home: &home,
+                    exercises: &exercises,
+                    allow_outside: self.allow_outside,
+                };
+                let o = self.editor.run(&scope, e);
+                if !matches!(
+                    e,
+                    crate::action::EditorAction::CloseFile { .. }
+                        | crate::action::EditorAction::CreateDirectory { .. }
+                ) {
+                    self.notes.push(Note::Show(Show::Editor));
+                }
+                o
+            }
+            ActionKind::Dashboard(d) => self.dashboard_action(r, d),
+            ActionKind::Examiner(t) => self.examiner_action(r, a, t),
+            ActionKind::Section(s) => {
+                self.notes.push(Note::Section(r.id, s.clone()));
+                Outcome::Skipped("a section: nothing to run".into())
+            }
+            ActionKind::Files(f) => self.files_action(r, f),
+            ActionKind::Copy { text, .. } => {
+                self.notes.push(Note::Clipboard(text.clone()));
+                match self.mode {
+                    Mode::Interactive => Outcome::passed("copied to the clipboard"),
+                    Mode::Test { .. } => Outcome::passed("copied (no clipboard in a test)"),
+                }
+            }
+        }
+    }
+
+    fn terminal_action(&mut self, r: ActionRef, a: &Action, t: &TerminalAction) -> Outcome {
+        match t {
+            TerminalAction::Execute {
+                command,
+                session,
+                clear,
+            } if !crate::action::is_ctrl_c(command) => {
+                if let Session::Named(n) = session {
+                    if let Ok(id) = self.rt.terminal(n) {
+                        self.notes.push(Note::Show(Show::Terminal(id)));
+                    }
+                } else {
+                    self.notes.push(Note::Show(Show::Terminals));
+                }
+                self.commands.execute(
+                    &mut self.rt,
+                    r,
+                    session,
+                    command,
+                    *clear,
+                    a.common.test.expect,
+                )
+            }
+            TerminalAction::Execute { session, .. } | TerminalAction::Interrupt { session } => {
+                self.interrupt(r, session)
+            }
+            TerminalAction::Input {
+                text,
+                session,
+                endl,
+            } => Commands::input(&mut self.rt, session, text, *endl),
+            TerminalAction::Clear { session } => Commands::clear(&mut self.rt, session),
+            TerminalAction::Select { session } => {
+                if let Session::Named(n) = session {
+                    if let Ok(id) = self.rt.terminal(n) {
+                        self.notes.push(Note::FocusTerminal(id));
+                    }
+                }
+                Outcome::passed("selected")
+            }
+        }
+    }
+
+    /// Ctrl-C to the session's terminals; the action ends when they are back at their prompts.
+    fn interrupt(&mut self, r: ActionRef, session: &Session) -> Outcome {
+        let terms = match terminals::targets(&mut self.rt, session) {
+            Ok(t) => t,
+            Err(e) => return Outcome::failed(e),
+        };
+        let o = self.commands.interrupt(&mut self.rt, session);
+        if o.is_failed() {
+            return o;
+        }
+        let now = Instant::now();
+        self.stopping.retain(|s| s.action != r);
+        self.stopping.push(Stopping {
+            action: r,
+            terms,
+            until: now + STOP_WAIT,
+        });
+        Outcome::Running {
+            since: now,
+            what: Some("waiting for the terminal to stop".into()),
+        }
+    }
+
+    /// Type a command lectern itself needs (the external editor) into terminal `session`.
+    pub fn run_internal(&mut self, session: &str, command: &str) -> Option<TermId> {
+        let s = Session::Named(session.to_string());
+        let id = self.rt.terminal(session).ok()?;
+        let o = self
+            .commands
+            .execute(&mut self.rt, INTERNAL, &s, command, false, None);
+        self.outcomes.insert(INTERNAL, o);
+        Some(id)
+    }
+
+    /// Interrupt a terminal on the learner's behalf (not an action).
+    pub fn interrupt_terminal(&mut self, id: TermId) {
+        if let Some(name) = self.rt.terminals.get(id).map(|t| t.name.clone()) {
+            self.commands.interrupt(&mut self.rt, &Session::Named(name));
+        }
+    }
+
+    /// The learner answered a request (or cancelled it).
+    pub fn answer(&mut self, r: ActionRef, a: Answer) {
+        let Some(action) = (r.page == self.page)
+            .then(|| self.action(r.id).cloned())
+            .flatten()
+        else {
+            return;
+        };
+        let o = match (&action.kind, a) {
+            (_, Answer::Cancel) => Outcome::Skipped("cancelled".into()),
+            (ActionKind::Examiner(t), Answer::Form(values)) => {
+                self.start_examiner(r, &action, t, Some(serde_json::Value::Object(values)))
+            }
+            (ActionKind::Files(f), Answer::Text(local)) => self.upload(f, &local),
+            _ => return,
+        };
+        self.settle(r, o);
+    }
+
+    /// Whether `lectern test` may go on from action `r`: it has a verdict.
+    pub fn settled(&self, r: ActionRef) -> bool {
+        self.outcomes.get(&r).is_some_and(|o| !o.is_running())
+    }
+
+    pub fn next_deadline(&self) -> Option<Instant> {
+        let cascade = self.cascades.iter().map(|(t, _)| *t).min();
+        let stopping = (!self.stopping.is_empty()).then(|| Instant::now() + POLL);
+        let running = self
+            .outcomes
+            .values()
+            .any(Outcome::is_running)
+            .then(|| Instant::now() + Duration::from_secs(1));
+        [
+            cascade,
+            stopping,
+            running,
+            self.commands.next_deadline(),
+            self.checks_deadline(),
+        ]
+        .into_iter()
+        .flatten()
+        .min()
+    }
+
+    fn on_seen(&mut self, seen: Vec<Seen>) {
+        for s in seen {
+            match s {
+                Seen::Action(r, o) if r == INTERNAL => {
+                    self.outcomes.insert(r, o);
+                    self.notes.push(Note::InternalDone);
+                }
+                Seen::Action(r, o) => self.settle(r, o),
+                Seen::Notice(n) => self.notes.push(Note::Notice(n)),
+                Seen::TerminalExited(id) => self.notes.push(Note::TerminalExited(id)),
+            }
+        }
+    }
+
+    /// Handle an event from the runtime's threads.
+    pub fn on_event(&mut self, ev: &Event) {
+        self.rt.on_event(ev);
+        match ev {
+            Event::Mark(id, m) => {
+                let seen = self.commands.on_mark(*id, *m);
+                self.on_seen(seen);
+            }
+            Event::Exited(id) => {
+                let seen = self.commands.on_exit(*id);
+                self.on_seen(seen);
+            }
+            Event::Dashboard(i, gen, data) => self.on_dashboard_data(*i, *gen, data),
+            Event::DashboardCheck(r, data) => self.on_check_data(*r, data),
+            Event::Examiner(r, res) => {
+                self.exam_stops.retain(|(a, _)| a != r);
+                self.outputs.insert(*r, res.output.clone());
+                let o = if res.passed {
+                    Outcome::passed(res.summary())
+                } else {
+                    Outcome::failed(res.summary())
+                };
+                self.settle(*r, o);
+            }
+            Event::Done(r, result) => {
+                let o = match result {
+                    Ok(note) => Outcome::passed(note.clone()),
+                    Err(why) => Outcome::failed(why.clone()),
+                };
+                self.settle(*r, o);
+            }
+            _ => {}
+        }
+    }
+
+    /// Advance timers: escalations, checks, interrupts, cascades.
+    pub fn on_timer(&mut self, now: Instant) {
+        let seen = self.commands.on_timer(&self.rt, now);
+        self.on_seen(seen);
+        self.checks_on_timer(now);
+        let stopping = std::mem::take(&mut self.stopping);
+        for s in stopping {
+            let busy: Vec<String> = s
+                .terms
+                .iter()
+                .filter_map(|id| self.rt.terminals.get(*id))
+                .filter(|t| t.foreground_job().is_some())
+                .map(|t| t.name.clone())
+                .collect();
+            if busy.is_empty() {
+                self.settle(s.action, Outcome::passed("stopped"));
+            } else if now >= s.until {
+                self.settle(
+                    s.action,
+                    Outcome::failed(format!(
+                        "still running in terminal {} after {}s",
+                        busy.join(", "),
+                        STOP_WAIT.as_secs()
+                    )),
+                );
+            } else {
+                self.stopping.push(s);
+            }
+        }
+        let (due, keep): (Vec<_>, Vec<_>) = std::mem::take(&mut self.cascades)
+            .into_iter()
+            .partition(|(t, _)| *t <= now);
+        self.cascades = keep;
+        for (_, r) in due {
+            if r.page == self.page {
+                self.run(r.id);
+            }
+        }
+    }
+
+    /// Stop examiner tests that retry "until the learner leaves the page"
+    /// (all of them, or the one of action `only`).
+    fn stop_examiners(&mut self, only: Option<ActionRef>) {
+        self.exam_stops.retain(|(r, s)| {
+            if only.is_none_or(|o| o == *r) {
+                s.store(true, Ordering::Release);
+                false
+            } else {
+                true
+            }
+        });
+    }
+
+    /// Stop everything the workshop started.
+    pub fn shutdown(&mut self) {
+        self.stop_examiners(None);
+        self.rt.shutdown();
+    }
+}

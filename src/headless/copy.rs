@@ -1,0 +1,55 @@
+//! The temporary copy `lectern test` runs in, so that lessons that edit
+//! files leave the workshop as it was.
+
+use std::path::Path;
+
+/// Copy what a workshop consists of; leave out environments and build output.
+pub fn copy_workshop(from: &Path, to: &Path) -> std::io::Result<()> {
+    std::fs::create_dir_all(to)?;
+    // Programs the lesson starts (e.g. Apache dropping to `nobody`) must read it.
+    set_mode(to, 0o755)?;
+    set_mode(to.parent().unwrap_or(to), 0o755)?;
+    for part in ["workshop", "exercises", "resources", "assets"] {
+        let src = from.join(part);
+        if src.is_dir() {
+            copy_tree(&src, &to.join(part))?;
+        }
+    }
+    Ok(())
+}
+
+fn set_mode(p: &Path, mode: u32) -> std::io::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(p, std::fs::Permissions::from_mode(mode))
+}
+
+fn copy_tree(from: &Path, to: &Path) -> std::io::Result<()> {
+    std::fs::create_dir_all(to)?;
+    for e in std::fs::read_dir(from)? {
+        let e = e?;
+        let name = e.file_name();
+        if [
+            ".venv",
+            "venv",
+            "__pycache__",
+            ".git",
+            "target",
+            "node_modules",
+        ]
+        .iter()
+        .any(|s| name == *s)
+        {
+            continue;
+        }
+        let ft = e.file_type()?;
+        let dest = to.join(&name);
+        if ft.is_dir() {
+            copy_tree(&e.path(), &dest)?;
+        } else if ft.is_symlink() {
+            std::os::unix::fs::symlink(std::fs::read_link(e.path())?, &dest)?;
+        } else {
+            std::fs::copy(e.path(), &dest)?;
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,404 @@
+//! `lectern test`: run a workshop without a screen, page by page and action by
+//! action. The engine runs each action and decides its outcome, exactly as it
+//! does for the app; this driver waits for the verdicts and reports them.
+
+mod copy;
+mod report;
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use tokio::sync::mpsc::UnboundedReceiver;
+
+use crate::action::{ActionKind, DashboardAction, Expect, TerminalAction};
+use crate::diag::Severity;
+use crate::engine::dashboards::find_json;
+use crate::engine::{self, Engine, Mode, Outcome};
+use crate::model::{grafana, ActionRef};
+use crate::page;
+use crate::runtime::{self, files, Event, Store};
+use crate::sanitize::clean_line;
+use crate::workshop::{self, LoadOptions, Workshop};
+use report::{counts, junit, print_line, short, Record, Verdict};
+
+pub struct TestOptions {
+    pub budget: Duration,
+    pub junit: Option<PathBuf>,
+    pub dry_run: bool,
+    pub page: Option<String>,
+    /// Run on the workshop's own files instead of a temporary copy.
+    pub in_place: bool,
+    pub allow_outside: bool,
+}
+
+/// Run the test; returns whether everything passed.
+pub fn run(dir: &Path, load: &LoadOptions, opts: &TestOptions) -> Result<bool, String> {
+    let ws = workshop::load(dir, load).map_err(|e| e.to_string())?;
+    let base = std::env::current_dir().unwrap_or_default();
+    let mut content_errors = 0;
+    for d in crate::check::run(&ws).diagnostics {
+        if d.severity == Severity::Error {
+            content_errors += 1;
+            print!("{}", d.render(&base));
+        }
+    }
+    if content_errors > 0 {
+        println!("{content_errors} content error(s): fix them first (`lectern check`)");
+        println!("0 passed, {content_errors} failed, 0 skipped");
+        return Ok(false);
+    }
+    let pages: Vec<usize> = match &opts.page {
+        Some(key) => vec![ws
+            .find_page(key)
+            .ok_or_else(|| format!("no page `{key}`"))?],
+        None => (0..ws.pages.len()).collect(),
+    };
+    if opts.dry_run {
+        return Ok(dry_run(&ws, &pages, opts));
+    }
+
+    let temp = tempfile::Builder::new()
+        .prefix("lectern-test-")
+        .tempdir()
+        .map_err(|e| e.to_string())?;
+    let ws = if opts.in_place {
+        ws
+    } else {
+        let root = temp.path().join("workshop-copy");
+        copy::copy_workshop(&ws.root, &root)
+            .map_err(|e| format!("cannot copy the workshop: {e}"))?;
+        workshop::load(&root, load).map_err(|e| e.to_string())?
+    };
+    let store = Store::at(temp.path().join("state"));
+    println!(
+        "lectern test: {} ({} page{}) in {}",
+        ws.title,
+        pages.len(),
+        if pages.len() == 1 { "" } else { "s" },
+        ws.root.display()
+    );
+
+    let (rt, rx) = runtime::prepare(&ws, &store, 40, 120);
+    let downloads = temp.path().join("downloads");
+    let mut engine = Engine::new(
+        ws,
+        rt,
+        store,
+        engine::Options {
+            mode: Mode::Test {
+                budget: opts.budget,
+            },
+            allow_outside: opts.allow_outside,
+            downloads,
+        },
+    );
+    engine
+        .launch()
+        .map_err(|e| format!("cannot start terminals: {e}"))?;
+    let mut runner = Runner {
+        engine,
+        rx,
+        opts,
+        records: Vec::new(),
+    };
+    let started = Instant::now();
+    runner.wait_for_setup();
+
+    for &pi in &pages {
+        runner.page(pi);
+    }
+    runner.engine.shutdown();
+    let title = runner.engine.ws.title.clone();
+    let records = runner.records;
+    let (passed, failed, skipped) = counts(&records);
+    if let Some(path) = &opts.junit {
+        std::fs::write(path, junit(&title, &records, started.elapsed()))
+            .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    }
+    if failed > 0 {
+        println!("\nfailures:");
+        for r in &records {
+            if let Verdict::Fail(why) = &r.verdict {
+                let first = why.lines().next().unwrap_or("");
+                println!(
+                    "  {} · {} {}: {}",
+                    r.page,
+                    r.name,
+                    r.label,
+                    clean_line(first)
+                );
+            }
+        }
+    }
+    println!("\ntook {:.1}s", started.elapsed().as_secs_f64());
+    // The last line in the plain form test reports end with.
+    println!("{passed} passed, {failed} failed, {skipped} skipped");
+    Ok(failed == 0)
+}
+
+const SETUP_LIMIT: Duration = Duration::from_secs(900);
+/// Actions other than commands end by their own deadlines; this only guards a hang.
+const SAFETY: Duration = Duration::from_secs(1800);
+
+struct Runner<'a> {
+    engine: Engine,
+    rx: UnboundedReceiver<Event>,
+    opts: &'a TestOptions,
+    records: Vec<Record>,
+}
+
+impl Runner<'_> {
+    /// Feed events and timers to the engine until `done` says so or `until` passes.
+    fn pump(&mut self, until: Instant, done: impl Fn(&Engine) -> bool) -> bool {
+        loop {
+            while let Ok(ev) = self.rx.try_recv() {
+                self.engine.on_event(&ev);
+            }
+            self.engine.on_timer(Instant::now());
+            self.engine.take_notes();
+            if done(&self.engine) {
+                return true;
+            }
+            if Instant::now() >= until {
+                return false;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    fn record(&mut self, page: &str, name: &str, label: String, verdict: Verdict, took: Duration) {
+        print_line(name, &label, &verdict, took);
+        self.records.push(Record {
+            page: page.to_string(),
+            name: name.to_string(),
+            label,
+            verdict,
+            took,
+        });
+    }
+
+    fn wait_for_setup(&mut self) {
+        let t0 = Instant::now();
+        let mut reported = vec![false; self.engine.rt.services.list.len()];
+        let mut reported_setup = vec![false; self.engine.rt.setup.scripts.len()];
+        loop {
+            self.pump(Instant::now(), |_| false);
+            let services: Vec<(usize, String, runtime::services::ServiceState)> = self
+                .engine
+                .rt
+                .services
+                .list
+                .iter()
+                .enumerate()
+                .map(|(i, s)| (i, s.spec.title.clone(), s.state.clone()))
+                .collect();
+            for (i, title, state) in services {
+                if reported[i] || state == runtime::services::ServiceState::Starting {
+                    continue;
+                }
+                reported[i] = true;
+                let verdict = match &state {
+                    runtime::services::ServiceState::Failed(why) => Verdict::Fail(why.clone()),
+                    other => Verdict::Pass(format!("{other:?}").to_lowercase()),
+                };
+                self.record("(services)", "service", title, verdict, t0.elapsed());
+            }
+            let scripts: Vec<(usize, String, runtime::setup::ScriptState, PathBuf)> = self
+                .engine
+                .rt
+                .setup
+                .scripts
+                .iter()
+                .enumerate()
+                .map(|(i, s)| (i, s.name.clone(), s.state.clone(), s.log.clone()))
+                .collect();
+            for (i, name, state, log) in scripts {
+                use runtime::setup::ScriptState;
+                if reported_setup[i] || matches!(state, ScriptState::Waiting | ScriptState::Running)
+                {
+                    continue;
+                }
+                reported_setup[i] = true;
+                let verdict = match &state {
+                    ScriptState::Failed(why) => {
+                        let log = std::fs::read_to_string(&log).unwrap_or_default();
+                        let tail: Vec<&str> = log.lines().rev().take(15).collect();
+                        println!("    --- {name} (last lines of its log)");
+                        for l in tail.iter().rev() {
+                            println!("    {}", clean_line(l));
+                        }
+                        Verdict::Fail(why.clone())
+                    }
+                    _ => Verdict::Pass("done".into()),
+                };
+                self.record("(setup)", "setup", name, verdict, t0.elapsed());
+            }
+            let rt = &self.engine.rt;
+            if (rt.services.all_settled() && rt.setup.done()) || t0.elapsed() > SETUP_LIMIT {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    fn page(&mut self, pi: usize) {
+        self.engine.open_page(pi);
+        let pname = self.engine.ws.pages[pi].name.clone();
+        println!(
+            "page {}/{}: {}",
+            pi + 1,
+            self.engine.page_count(),
+            clean_line(&self.engine.ws.pages[pi].title)
+        );
+        let actions: Vec<(usize, crate::action::Action)> = self
+            .engine
+            .doc
+            .lesson
+            .actions()
+            .iter()
+            .map(|a| (a.id, a.action.clone()))
+            .collect();
+        for (id, a) in actions {
+            let label = short(&a.card().body);
+            let t0 = Instant::now();
+            let verdict = if a.common.test.skip {
+                Verdict::Skip("skipped (lectern: {skip: true})".into())
+            } else {
+                self.action(ActionRef { page: pi, id }, &a)
+            };
+            self.record(&pname, &a.name, label, verdict, t0.elapsed());
+        }
+    }
+
+    fn action(&mut self, r: ActionRef, a: &crate::action::Action) -> Verdict {
+        let command = match &a.kind {
+            ActionKind::Terminal(TerminalAction::Execute {
+                command, session, ..
+            }) if !crate::action::is_ctrl_c(command) => Some(session.clone()),
+            _ => None,
+        };
+        self.engine.run(r.id);
+        let Some(session) = command else {
+            self.pump(Instant::now() + SAFETY, |e| e.settled(r));
+            return verdict(self.engine.outcome(r));
+        };
+        let budget = a.common.test.budget.unwrap_or(self.opts.budget);
+        self.pump(Instant::now() + budget, |e| e.settled(r));
+        let expect = a.common.test.expect;
+        let v = match (self.engine.outcome(r), expect) {
+            (Some(Outcome::Running { .. }), Some(Expect::Exit | Expect::Failure)) => {
+                Verdict::Fail(format!("still running after {}s", budget.as_secs_f64()))
+            }
+            (Some(Outcome::Running { .. }), _) => Verdict::Pass(format!(
+                "running after {}s; left for the lesson's interrupt",
+                budget.as_secs_f64()
+            )),
+            (Some(Outcome::Passed(engine::Detail::Exit { code, .. })), Some(Expect::Running)) => {
+                Verdict::Fail(format!("exited ({code}) but should keep running"))
+            }
+            (Some(Outcome::Failed(engine::Detail::Exit { code, .. })), Some(Expect::Running)) => {
+                Verdict::Fail(format!("exited ({code}) but should keep running"))
+            }
+            (o, _) => verdict(o),
+        };
+        match v {
+            Verdict::Fail(why) => {
+                Verdict::Fail(format!("{why}\n{}", self.screen_tail(&session, 12)))
+            }
+            v => v,
+        }
+    }
+
+    /// The last non-empty lines of a session's screen, to show with a failure.
+    fn screen_tail(&self, session: &crate::action::Session, n: usize) -> String {
+        let name = match session {
+            crate::action::Session::Named(n) => n.as_str(),
+            crate::action::Session::All => "1",
+        };
+        let Some(t) = self.engine.rt.terminals.iter().find(|t| t.name == name) else {
+            return String::new();
+        };
+        let text = t
+            .parser
+            .lock()
+            .map(|p| p.screen().contents())
+            .unwrap_or_default();
+        let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
+        let tail = &lines[lines.len().saturating_sub(n)..];
+        tail.iter()
+            .map(|l| format!("      │ {}", clean_line(l)))
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+}
+
+/// The report's verdict on an engine outcome.
+fn verdict(o: Option<&Outcome>) -> Verdict {
+    match o {
+        None => Verdict::Fail("no outcome".into()),
+        // The report line gives the time taken itself.
+        Some(Outcome::Passed(engine::Detail::Exit { code, .. })) => {
+            Verdict::Pass(format!("exit {code}"))
+        }
+        Some(Outcome::Failed(engine::Detail::Exit { code, .. })) => {
+            Verdict::Fail(format!("exit {code}"))
+        }
+        Some(Outcome::Passed(d)) => Verdict::Pass(d.text()),
+        Some(o @ (Outcome::Failed(_) | Outcome::TypedInto { .. })) => Verdict::Fail(o.text()),
+        Some(Outcome::Running { .. }) => Verdict::Fail("did not finish".into()),
+        Some(o @ (Outcome::NeedsPerson(_) | Outcome::Skipped(_))) => Verdict::Skip(o.text()),
+    }
+}
+
+fn dry_run(ws: &Workshop, pages: &[usize], opts: &TestOptions) -> bool {
+    let mut failed = 0;
+    let mut passed = 0;
+    for &pi in pages {
+        let doc = page::load(ws, pi);
+        println!(
+            "page {}/{}: {}",
+            pi + 1,
+            ws.pages.len(),
+            clean_line(&ws.pages[pi].title)
+        );
+        for ab in doc.lesson.actions() {
+            let a = &ab.action;
+            let v = match &a.kind {
+                ActionKind::Editor(e) => match e.file() {
+                    Some(f) => match files::confine(
+                        ws.home_dir(),
+                        &ws.exercises_dir(),
+                        f,
+                        opts.allow_outside,
+                    ) {
+                        Ok(p) if p.exists() || !e.needs_existing_file() => {
+                            Verdict::Pass(format!("→ {}", p.display()))
+                        }
+                        Ok(p) => Verdict::Pass(format!("→ {} (does not exist yet)", p.display())),
+                        Err(why) => Verdict::Fail(why),
+                    },
+                    None => Verdict::Pass("resolved".into()),
+                },
+                ActionKind::Dashboard(
+                    DashboardAction::Reload { url: Some(url), .. }
+                    | DashboardAction::Create { url, .. },
+                ) => match grafana::parse_url(url) {
+                    Some(du) => match find_json(&ws.workshop_dir, &ws.exercises_dir(), &du.uid) {
+                        Some(p) => Verdict::Pass(format!("dashboard {}", p.display())),
+                        None => Verdict::Pass(format!("{url} (browser)")),
+                    },
+                    None => Verdict::Pass(url.clone()),
+                },
+                _ => Verdict::Pass("would run".into()),
+            };
+            if matches!(v, Verdict::Fail(_)) {
+                failed += 1;
+            } else {
+                passed += 1;
+            }
+            print_line(&a.name, &short(&a.card().body), &v, Duration::ZERO);
+        }
+    }
+    println!("\n{passed} passed, {failed} failed (dry run: nothing was run)");
+    failed == 0
+}
