@@ -30,6 +30,14 @@ impl Report {
         self.count(Severity::Error) > 0
     }
 
+    /// `check --strict`: every warning is an error.
+    pub fn strict(mut self) -> Report {
+        for d in &mut self.diagnostics {
+            d.severity = Severity::Error;
+        }
+        self
+    }
+
     pub fn render_text(&self, base: &Path) -> String {
         let mut out = String::new();
         for d in &self.diagnostics {

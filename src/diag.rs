@@ -21,9 +21,28 @@ impl Severity {
     }
 }
 
+/// What kind of problem, for tools that act on some kinds (`lectern test`
+/// fails on content it would have to guess about).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Default)]
+#[serde(rename_all = "kebab-case")]
+pub enum Code {
+    #[default]
+    Other,
+    UnknownAction,
+    UnknownField,
+}
+
+impl Code {
+    fn is_other(&self) -> bool {
+        *self == Code::Other
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Diagnostic {
     pub severity: Severity,
+    #[serde(skip_serializing_if = "Code::is_other")]
+    pub code: Code,
     pub file: PathBuf,
     /// 1-based; 0 when the problem concerns the whole file.
     pub line: usize,
@@ -42,6 +61,7 @@ impl Diagnostic {
     pub fn new(severity: Severity, file: impl Into<PathBuf>, message: impl Into<String>) -> Self {
         Diagnostic {
             severity,
+            code: Code::Other,
             file: file.into(),
             line: 0,
             column: 0,
@@ -74,6 +94,11 @@ impl Diagnostic {
     pub fn at_offset(self, source: &str, offset: usize) -> Self {
         let (line, column) = line_col(source, offset);
         self.at(source, line, column)
+    }
+
+    pub fn with_code(mut self, code: Code) -> Self {
+        self.code = code;
+        self
     }
 
     pub fn with_help(mut self, help: impl Into<String>) -> Self {

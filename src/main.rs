@@ -33,6 +33,9 @@ enum Command {
         /// Output format.
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
+        /// Treat every warning as an error (exit 1 on any).
+        #[arg(long)]
+        strict: bool,
     },
     /// Run the workshop headless, action by action, and report each outcome.
     Test {
@@ -118,7 +121,11 @@ fn load(common: &CommonArgs) -> Result<Workshop, ExitCode> {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        Some(Command::Check { common, format }) => cmd_check(&common, format),
+        Some(Command::Check {
+            common,
+            format,
+            strict,
+        }) => cmd_check(&common, format, strict),
         Some(Command::Render {
             common,
             page,
@@ -165,9 +172,10 @@ fn parse_budget(s: &str) -> Result<std::time::Duration, String> {
         .ok_or_else(|| format!("`{s}` is not a duration such as 10s, 90s or 2m"))
 }
 
-fn cmd_check(common: &CommonArgs, format: Format) -> Result<ExitCode, ExitCode> {
+fn cmd_check(common: &CommonArgs, format: Format, strict: bool) -> Result<ExitCode, ExitCode> {
     let ws = load(common)?;
     let report = check::run(&ws);
+    let report = if strict { report.strict() } else { report };
     match format {
         Format::Text => {
             let base = std::env::current_dir().unwrap_or_default();

@@ -74,9 +74,13 @@ fn no_import_cycles_between_modules() {
         let text = std::fs::read_to_string(f).unwrap();
         for (to, line) in crate_refs(&text) {
             if to != from && modules.contains(&to) {
-                edges.entry(from.clone()).or_default().entry(to).or_insert_with(|| {
-                    format!("{}:{line}", f.strip_prefix(&src).unwrap().display())
-                });
+                edges
+                    .entry(from.clone())
+                    .or_default()
+                    .entry(to)
+                    .or_insert_with(|| {
+                        format!("{}:{line}", f.strip_prefix(&src).unwrap().display())
+                    });
             }
         }
     }
@@ -167,6 +171,11 @@ fn the_cycle_finder_finds_cycles() {
     edge("engine", "app", &mut e);
     assert_eq!(
         find_cycle(&e),
-        Some(vec!["app".into(), "ui".into(), "engine".into(), "app".into()])
+        Some(vec![
+            "app".into(),
+            "ui".into(),
+            "engine".into(),
+            "app".into()
+        ])
     );
 }

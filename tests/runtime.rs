@@ -3,8 +3,8 @@
 use std::time::{Duration, Instant};
 
 use lectern::action::Session;
-use lectern::engine::terminals::{Commands, Seen};
-use lectern::engine::{Detail, Outcome};
+use lectern::engine::terminals::{Commands, Exec, Seen};
+use lectern::engine::{Detail, Mode, Outcome};
 use lectern::model::ActionRef;
 use lectern::runtime::{Event, Runtime, ShellSpec};
 use tokio::sync::mpsc::UnboundedReceiver;
@@ -47,7 +47,10 @@ impl Rig {
                     _ => {}
                 }
             }
-            seen.extend(self.cmds.on_timer(&self.rt, Instant::now()));
+            seen.extend(
+                self.cmds
+                    .on_timer(&mut self.rt, Mode::Interactive, Instant::now()),
+            );
             if seen.iter().any(&mut pred) {
                 return true;
             }
@@ -56,10 +59,27 @@ impl Rig {
         false
     }
 
+    fn exec(&mut self, r: ActionRef, session: &Session, command: &str) -> Outcome {
+        self.cmds.execute(
+            &mut self.rt,
+            Mode::Interactive,
+            None,
+            Exec {
+                action: r,
+                session: session.clone(),
+                command: command.into(),
+                clear: false,
+                expect: None,
+                keys: None,
+                interrupt_first: false,
+            },
+        )
+    }
+
     fn outcome_of(&mut self, r: ActionRef) -> Option<Outcome> {
         let mut got = None;
         self.pump(Duration::from_secs(10), |s| match s {
-            Seen::Action(a, o) if *a == r => {
+            Seen::Action(a, o) if *a == r && !o.is_running() => {
                 got = Some(o.clone());
                 true
             }
@@ -83,10 +103,7 @@ fn exit_status_comes_from_shell_integration() {
     let mut rig = rig(d.path());
     let one = Session::Named("1".into());
     let r = ActionRef { page: 0, id: 0 };
-    assert!(rig
-        .cmds
-        .execute(&mut rig.rt, r, &one, "sh -c 'exit 7'", false, None)
-        .is_running());
+    assert!(rig.exec(r, &one, "sh -c 'exit 7'").is_running());
     let got = rig.outcome_of(r);
     assert!(
         matches!(got, Some(Outcome::Failed(Detail::Exit { code: 7, .. }))),
@@ -94,8 +111,7 @@ fn exit_status_comes_from_shell_integration() {
     );
     // Multi-line input: one outcome after the last line.
     let r2 = ActionRef { page: 0, id: 1 };
-    rig.cmds
-        .execute(&mut rig.rt, r2, &one, "true\nfalse\ntrue", false, None);
+    rig.exec(r2, &one, "true\nfalse\ntrue");
     let got = rig.outcome_of(r2);
     assert!(
         matches!(got, Some(Outcome::Passed(Detail::Exit { code: 0, .. }))),
@@ -108,14 +124,7 @@ fn an_interrupt_does_not_reach_the_next_job() {
     let d = tempfile::tempdir().unwrap();
     let mut rig = rig(d.path());
     let s = Session::Named("1".into());
-    rig.cmds.execute(
-        &mut rig.rt,
-        ActionRef { page: 0, id: 0 },
-        &s,
-        "sleep 1000",
-        false,
-        None,
-    );
+    rig.exec(ActionRef { page: 0, id: 0 }, &s, "sleep 1000");
     let end = Instant::now() + Duration::from_secs(5);
     while rig.rt.busy_terminals().is_empty() && Instant::now() < end {
         rig.pump(Duration::from_millis(50), |_| false);
@@ -124,13 +133,64 @@ fn an_interrupt_does_not_reach_the_next_job() {
     rig.wait_idle();
     // A new job right after: the escalation meant for the old one must not touch it.
     let next = ActionRef { page: 0, id: 2 };
-    rig.cmds
-        .execute(&mut rig.rt, next, &s, "sleep 1001", false, None);
+    rig.exec(next, &s, "sleep 1001");
     let ended = rig.pump(
         Duration::from_secs(4),
         |u| matches!(u, Seen::Action(a, o) if *a == next && !o.is_running()),
     );
     assert!(!ended, "the new job was stopped by an old interrupt");
     assert_eq!(rig.rt.busy_terminals(), vec!["1".to_string()]);
+    rig.rt.shutdown();
+}
+
+#[test]
+fn every_new_shell_reports_its_prompt() {
+    // Ten terminals at once: each one's first prompt arrives as a signed mark.
+    let d = tempfile::tempdir().unwrap();
+    let mut rig = rig(d.path());
+    for i in 2..=10 {
+        rig.rt.terminal(&i.to_string()).unwrap();
+    }
+    let mut seen = std::collections::HashSet::new();
+    let end = Instant::now() + Duration::from_secs(20);
+    while seen.len() < 10 && Instant::now() < end {
+        while let Ok(ev) = rig.rx.try_recv() {
+            if let Event::Mark(id, lectern::runtime::Mark::PromptEnd) = ev {
+                seen.insert(id);
+            }
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let forged: usize = rig
+        .rt
+        .terminals
+        .iter()
+        .map(|t| t.parser.lock().unwrap().callbacks().forged)
+        .sum();
+    assert_eq!(
+        seen.len(),
+        10,
+        "prompts seen from {seen:?}; forged marks: {forged}"
+    );
+    rig.rt.shutdown();
+}
+
+#[test]
+fn after_a_command_ends_the_shell_holds_its_terminal_again() {
+    let d = tempfile::tempdir().unwrap();
+    let mut rig = rig(d.path());
+    let one = Session::Named("1".into());
+    for i in 0..20 {
+        let r = ActionRef { page: 0, id: i };
+        rig.exec(r, &one, "sh -c 'exit 3'");
+        let o = rig.outcome_of(r);
+        assert!(o.is_some_and(|o| o.is_failed()));
+        let s = rig.cmds.state(&rig.rt, 0);
+        assert_eq!(
+            s,
+            lectern::model::terminal_state::TermState::AtPrompt,
+            "round {i}"
+        );
+    }
     rig.rt.shutdown();
 }

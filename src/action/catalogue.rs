@@ -298,7 +298,29 @@ fn test_hints(f: &mut Fields, v: Value) -> TestHints {
                 }),
             },
             ("skip", Value::Bool(b)) => hints.skip = *b,
-            _ => {}
+            ("keys", Value::String(k)) => match super::keys::decode(k) {
+                Ok(steps) => hints.keys = Some(steps),
+                Err(e) => f.errors.push(FieldError {
+                    body_line: f.key_line("keys").max(f.key_line("lectern")),
+                    column: 1,
+                    message: format!("`lectern.keys`: {e}"),
+                    help: Some("see README, \"Keys for interactive programs\"".into()),
+                }),
+            },
+            ("answers", Value::Object(m)) => hints.answers = Some(m.clone()),
+            (k, v) => f.errors.push(FieldError {
+                body_line: f.key_line(k).max(f.key_line("lectern")),
+                column: 1,
+                message: if matches!(k, "budget" | "expect" | "skip" | "keys" | "answers") {
+                    format!("`lectern.{k}` has the wrong type: {v}")
+                } else {
+                    format!("unknown field `lectern.{k}`")
+                },
+                help: Some(
+                    "lectern: takes budget, expect (exit, running, failure), skip, keys and answers"
+                        .into(),
+                ),
+            }),
         }
     }
     hints

@@ -4,6 +4,7 @@
 mod catalogue;
 mod describe;
 pub mod fields;
+pub mod keys;
 
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -325,6 +326,10 @@ pub struct TestHints {
     pub budget: Option<Duration>,
     pub expect: Option<Expect>,
     pub skip: bool,
+    /// Keys `lectern test` types into a program that waits for a person.
+    pub keys: Option<Vec<keys::KeyStep>>,
+    /// Answers `lectern test` gives an examiner form, by field name.
+    pub answers: Option<serde_json::Map<String, Value>>,
 }
 
 /// Fields every YAML action accepts.

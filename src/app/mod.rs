@@ -12,7 +12,7 @@ use ratatui::layout::Rect;
 
 use crate::action::{ActionKind, SectionAction, TerminalAction};
 use crate::engine::dashboards::DashboardContent;
-use crate::engine::{Answer, Engine, FormField, Note, Outcome, Request, Show};
+use crate::engine::{Answer, Engine, FormField, Note, Outcome, Request, RunFlags, Show, Why};
 use crate::lesson::{walk_blocks, BlockKind};
 use crate::model::ActionRef;
 use crate::runtime::TermId;
@@ -337,8 +337,22 @@ impl App {
     }
 
     /// Run action `id` of the current page: the engine does it; the app shows it.
+    /// A card whose terminal was busy runs again after interrupting what runs there.
     pub fn run_action(&mut self, id: usize) {
-        self.engine.run(id);
+        let r = ActionRef {
+            page: self.engine.page,
+            id,
+        };
+        let busy = matches!(
+            self.engine.outcome(r),
+            Some(Outcome::NeedsPerson(Why::TerminalBusy { .. }))
+        );
+        self.engine.run_with(
+            id,
+            RunFlags {
+                interrupt_first: busy,
+            },
+        );
         self.changed();
         self.take_notes();
     }

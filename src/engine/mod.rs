@@ -111,6 +111,13 @@ pub const INTERNAL: ActionRef = ActionRef {
     id: 0,
 };
 
+/// What the learner chose when running an action.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct RunFlags {
+    /// The terminal is busy: interrupt what runs there, then run.
+    pub interrupt_first: bool,
+}
+
 pub struct Options {
     pub mode: Mode,
     pub allow_outside: bool,
@@ -258,6 +265,19 @@ impl Engine {
             .map(|a| &a.action)
     }
 
+    /// The 1-based line of the page's source where action `id` is written.
+    pub fn action_line(&self, id: usize) -> usize {
+        let mut line = 0;
+        crate::lesson::walk_blocks(&self.doc.lesson.blocks, &mut |b| {
+            if let crate::lesson::BlockKind::Action(a) = &b.kind {
+                if a.id == id {
+                    line = b.line;
+                }
+            }
+        });
+        line
+    }
+
     pub fn outcome(&self, r: ActionRef) -> Option<&Outcome> {
         self.outcomes.get(&r)
     }
@@ -354,12 +374,19 @@ impl Engine {
 
     /// Run action `id` of the current page and record what it comes to.
     pub fn run(&mut self, id: usize) -> Option<Outcome> {
+        self.run_with(id, RunFlags::default())
+    }
+
+    /// `run`, with what the learner chose (e.g. to interrupt a busy terminal first).
+    pub fn run_with(&mut self, id: usize, flags: RunFlags) -> Option<Outcome> {
         let action = self.action(id)?.clone();
         let r = ActionRef {
             page: self.page,
             id,
         };
-        if self.mode == Mode::Interactive {
+        // A command that was not typed (the terminal was busy) ran nothing: no cooldown.
+        let ran = !matches!(self.outcomes.get(&r), Some(Outcome::NeedsPerson(_)));
+        if self.mode == Mode::Interactive && ran {
             if let Some(last) = self.last_run.get(&r) {
                 match action.common.cooldown {
                     Cooldown::Once if self.outcomes.get(&r).is_some_and(Outcome::is_passed) => {
@@ -377,16 +404,18 @@ impl Engine {
                     _ => {}
                 }
             }
+        }
+        if self.mode == Mode::Interactive {
             self.last_run.insert(r, Instant::now());
         }
-        let o = self.dispatch(r, &action);
+        let o = self.dispatch(r, &action, flags);
         self.settle(r, o.clone());
         Some(o)
     }
 
-    fn dispatch(&mut self, r: ActionRef, a: &Action) -> Outcome {
+    fn dispatch(&mut self, r: ActionRef, a: &Action, flags: RunFlags) -> Outcome {
         match &a.kind {
-            ActionKind::Terminal(t) => self.terminal_action(r, a, t),
+            ActionKind::Terminal(t) => self.terminal_action(r, a, t, flags),
             ActionKind::Editor(crate::action::EditorAction::Terminal {
                 op,
                 session,
@@ -429,7 +458,21 @@ impl Engine {
         }
     }
 
-    fn terminal_action(&mut self, r: ActionRef, a: &Action, t: &TerminalAction) -> Outcome {
+    /// A command's budget: the action's own, else the test's (none for a person).
+    fn budget(&self, a: &Action) -> Option<Duration> {
+        match self.mode {
+            Mode::Test { budget } => Some(a.common.test.budget.unwrap_or(budget)),
+            Mode::Interactive => None,
+        }
+    }
+
+    fn terminal_action(
+        &mut self,
+        r: ActionRef,
+        a: &Action,
+        t: &TerminalAction,
+        flags: RunFlags,
+    ) -> Outcome {
         match t {
             TerminalAction::Execute {
                 command,
@@ -443,13 +486,24 @@ impl Engine {
                 } else {
                     self.notes.push(Note::Show(Show::Terminals));
                 }
+                let keys = match self.mode {
+                    Mode::Test { .. } => a.common.test.keys.clone(),
+                    Mode::Interactive => None,
+                };
+                let budget = self.budget(a);
                 self.commands.execute(
                     &mut self.rt,
-                    r,
-                    session,
-                    command,
-                    *clear,
-                    a.common.test.expect,
+                    self.mode,
+                    budget,
+                    terminals::Exec {
+                        action: r,
+                        session: session.clone(),
+                        command: command.clone(),
+                        clear: *clear,
+                        expect: a.common.test.expect,
+                        keys,
+                        interrupt_first: flags.interrupt_first,
+                    },
                 )
             }
             TerminalAction::Execute { session, .. } | TerminalAction::Interrupt { session } => {
@@ -499,9 +553,20 @@ impl Engine {
     pub fn run_internal(&mut self, session: &str, command: &str) -> Option<TermId> {
         let s = Session::Named(session.to_string());
         let id = self.rt.terminal(session).ok()?;
-        let o = self
-            .commands
-            .execute(&mut self.rt, INTERNAL, &s, command, false, None);
+        let o = self.commands.execute(
+            &mut self.rt,
+            Mode::Interactive,
+            None,
+            terminals::Exec {
+                action: INTERNAL,
+                session: s,
+                command: command.to_string(),
+                clear: false,
+                expect: None,
+                keys: None,
+                interrupt_first: false,
+            },
+        );
         self.outcomes.insert(INTERNAL, o);
         Some(id)
     }
@@ -532,9 +597,21 @@ impl Engine {
         self.settle(r, o);
     }
 
-    /// Whether `lectern test` may go on from action `r`: it has a verdict.
+    /// Whether `lectern test` may go on from action `r`: it has a verdict, or
+    /// its command was left running when its budget ended.
     pub fn settled(&self, r: ActionRef) -> bool {
-        self.outcomes.get(&r).is_some_and(|o| !o.is_running())
+        self.outcomes.get(&r).is_some_and(|o| !o.is_running()) || self.commands.left_running(r)
+    }
+
+    /// The end of a test: commands still running get their final verdicts.
+    pub fn finish(&mut self) {
+        let seen = self.commands.finish_all();
+        self.on_seen(seen);
+    }
+
+    /// What holds terminal `id` now.
+    pub fn terminal_state(&self, id: TermId) -> crate::model::terminal_state::TermState {
+        self.commands.state(&self.rt, id)
     }
 
     pub fn next_deadline(&self) -> Option<Instant> {
@@ -608,7 +685,7 @@ impl Engine {
 
     /// Advance timers: escalations, checks, interrupts, cascades.
     pub fn on_timer(&mut self, now: Instant) {
-        let seen = self.commands.on_timer(&self.rt, now);
+        let seen = self.commands.on_timer(&mut self.rt, self.mode, now);
         self.on_seen(seen);
         self.checks_on_timer(now);
         let stopping = std::mem::take(&mut self.stopping);

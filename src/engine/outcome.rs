@@ -65,9 +65,9 @@ pub enum Why {
 impl Why {
     pub fn text(&self) -> String {
         match self {
-            Why::TerminalBusy { terminal, program } => {
-                format!("not sent: terminal {terminal} is running {program}")
-            }
+            Why::TerminalBusy { terminal, program } => format!(
+                "not sent: terminal {terminal} is running {program} (Enter again: interrupt it, then run)"
+            ),
             Why::Interactive { program } => format!("{program} waits for keys from a person"),
             Why::Input { what } => what.clone(),
             Why::Unobservable { shell } => {

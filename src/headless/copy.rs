@@ -3,12 +3,15 @@
 
 use std::path::Path;
 
-/// Copy what a workshop consists of; leave out environments and build output.
-pub fn copy_workshop(from: &Path, to: &Path) -> std::io::Result<()> {
+/// Copy what a workshop consists of into `to`, a folder below `base`; leave
+/// out environments and build output.
+pub fn copy_workshop(from: &Path, base: &Path, to: &Path) -> std::io::Result<()> {
     std::fs::create_dir_all(to)?;
-    // Programs the lesson starts (e.g. Apache dropping to `nobody`) must read it.
-    set_mode(to, 0o755)?;
-    set_mode(to.parent().unwrap_or(to), 0o755)?;
+    // Programs the lesson starts (e.g. Apache dropping to `nobody`) must read
+    // it: every folder from `base` down to the copy.
+    for dir in to.ancestors().take_while(|d| d.starts_with(base)) {
+        set_mode(dir, 0o755)?;
+    }
     for part in ["workshop", "exercises", "resources", "assets"] {
         let src = from.join(part);
         if src.is_dir() {

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::mpsc::UnboundedReceiver;
 
-use crate::action::{ActionKind, DashboardAction, Expect, TerminalAction};
+use crate::action::{ActionKind, DashboardAction, TerminalAction};
 use crate::diag::Severity;
 use crate::engine::dashboards::find_json;
 use crate::engine::{self, Engine, Mode, Outcome};
@@ -64,8 +64,13 @@ pub fn run(dir: &Path, load: &LoadOptions, opts: &TestOptions) -> Result<bool, S
     let ws = if opts.in_place {
         ws
     } else {
-        let root = temp.path().join("workshop-copy");
-        copy::copy_workshop(&ws.root, &root)
+        // Same folder name: a workshop without a title is named after it.
+        let name = ws
+            .root
+            .file_name()
+            .map_or_else(|| "workshop".into(), |n| n.to_os_string());
+        let root = temp.path().join("copy").join(name);
+        copy::copy_workshop(&ws.root, temp.path(), &root)
             .map_err(|e| format!("cannot copy the workshop: {e}"))?;
         workshop::load(&root, load).map_err(|e| e.to_string())?
     };
@@ -100,28 +105,40 @@ pub fn run(dir: &Path, load: &LoadOptions, opts: &TestOptions) -> Result<bool, S
         rx,
         opts,
         records: Vec::new(),
+        waiting: Vec::new(),
     };
     let started = Instant::now();
     runner.wait_for_setup();
 
+    runner.content_problems(&pages);
     for &pi in &pages {
         runner.page(pi);
     }
+    // Commands still running get their last chance, then their final verdicts.
+    runner.pump(Instant::now() + WIND_DOWN, |_| false);
+    runner.late_verdicts();
+    runner.engine.finish();
+    runner.late_verdicts();
     runner.engine.shutdown();
     let title = runner.engine.ws.title.clone();
     let records = runner.records;
-    let (passed, failed, skipped) = counts(&records);
+    let c = counts(&records);
     if let Some(path) = &opts.junit {
         std::fs::write(path, junit(&title, &records, started.elapsed()))
             .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
     }
-    if failed > 0 {
+    if c.failed + c.person > 0 {
         println!("\nfailures:");
         for r in &records {
-            if let Verdict::Fail(why) = &r.verdict {
+            if let Verdict::Fail(why) | Verdict::Person(why) | Verdict::Running(why) = &r.verdict {
                 let first = why.lines().next().unwrap_or("");
+                let at = if r.at.is_empty() || r.at == r.label {
+                    String::new()
+                } else {
+                    format!(" ({})", r.at)
+                };
                 println!(
-                    "  {} · {} {}: {}",
+                    "  {} · {} {}{at}: {}",
                     r.page,
                     r.name,
                     r.label,
@@ -132,19 +149,24 @@ pub fn run(dir: &Path, load: &LoadOptions, opts: &TestOptions) -> Result<bool, S
     }
     println!("\ntook {:.1}s", started.elapsed().as_secs_f64());
     // The last line in the plain form test reports end with.
-    println!("{passed} passed, {failed} failed, {skipped} skipped");
-    Ok(failed == 0)
+    println!("{}", report::summary(c));
+    Ok(c.failed == 0 && c.person == 0)
 }
 
 const SETUP_LIMIT: Duration = Duration::from_secs(900);
 /// Actions other than commands end by their own deadlines; this only guards a hang.
 const SAFETY: Duration = Duration::from_secs(1800);
+const SAFETY_STEP: Duration = Duration::from_secs(30);
+/// After the last page: how long commands still running may take to end.
+const WIND_DOWN: Duration = Duration::from_secs(2);
 
 struct Runner<'a> {
     engine: Engine,
     rx: UnboundedReceiver<Event>,
     opts: &'a TestOptions,
     records: Vec<Record>,
+    /// Records of commands left running: their verdicts come later.
+    waiting: Vec<(usize, ActionRef)>,
 }
 
 impl Runner<'_> {
@@ -159,6 +181,9 @@ impl Runner<'_> {
             if done(&self.engine) {
                 return true;
             }
+            if !self.waiting.is_empty() {
+                self.late_verdicts();
+            }
             if Instant::now() >= until {
                 return false;
             }
@@ -172,9 +197,40 @@ impl Runner<'_> {
             page: page.to_string(),
             name: name.to_string(),
             label,
+            at: String::new(),
             verdict,
             took,
         });
+    }
+
+    /// Content `lectern test` would have to guess about fails: an unknown
+    /// action is shown as code, an unknown field is ignored.
+    fn content_problems(&mut self, pages: &[usize]) {
+        use crate::diag::Code;
+        let root = self.engine.ws.root.clone();
+        for &pi in pages {
+            let doc = page::load(&self.engine.ws, pi);
+            for d in doc.diagnostics {
+                if !matches!(d.code, Code::UnknownAction | Code::UnknownField) {
+                    continue;
+                }
+                let at = format!("{}:{}", relative(&d.file, &root).display(), d.line);
+                let verdict = Verdict::Fail(format!(
+                    "{}{}",
+                    d.message,
+                    d.help.map(|h| format!(": {h}")).unwrap_or_default()
+                ));
+                print_line("content", &at, &verdict, Duration::ZERO);
+                self.records.push(Record {
+                    page: self.engine.ws.pages[pi].name.clone(),
+                    name: "content".into(),
+                    label: at.clone(),
+                    at,
+                    verdict,
+                    took: Duration::ZERO,
+                });
+            }
+        }
     }
 
     fn wait_for_setup(&mut self) {
@@ -244,6 +300,7 @@ impl Runner<'_> {
     fn page(&mut self, pi: usize) {
         self.engine.open_page(pi);
         let pname = self.engine.ws.pages[pi].name.clone();
+        let path = self.engine.ws.pages[pi].path.clone();
         println!(
             "page {}/{}: {}",
             pi + 1,
@@ -260,13 +317,45 @@ impl Runner<'_> {
             .collect();
         for (id, a) in actions {
             let label = short(&a.card().body);
+            let at = format!(
+                "{}:{}",
+                relative(&path, &self.engine.ws.root).display(),
+                self.engine.action_line(id)
+            );
             let t0 = Instant::now();
+            let r = ActionRef { page: pi, id };
             let verdict = if a.common.test.skip {
                 Verdict::Skip("skipped (lectern: {skip: true})".into())
             } else {
-                self.action(ActionRef { page: pi, id }, &a)
+                self.action(r, &a)
             };
-            self.record(&pname, &a.name, label, verdict, t0.elapsed());
+            let running = matches!(verdict, Verdict::Running(_));
+            print_line(&a.name, &label, &verdict, t0.elapsed());
+            self.records.push(Record {
+                page: pname.clone(),
+                name: a.name.clone(),
+                label,
+                at,
+                verdict,
+                took: t0.elapsed(),
+            });
+            if running {
+                self.waiting.push((self.records.len() - 1, r));
+            }
+        }
+    }
+
+    /// Verdicts that arrived for commands left running: record and print them.
+    fn late_verdicts(&mut self) {
+        let engine = &self.engine;
+        let (done, still): (Vec<_>, Vec<_>) = std::mem::take(&mut self.waiting)
+            .into_iter()
+            .partition(|(_, r)| engine.outcome(*r).is_some_and(|o| !o.is_running()));
+        self.waiting = still;
+        for (i, r) in done {
+            let v = verdict(self.engine.outcome(r));
+            self.records[i].verdict = v;
+            report::print_late(&self.records[i]);
         }
     }
 
@@ -278,34 +367,29 @@ impl Runner<'_> {
             _ => None,
         };
         self.engine.run(r.id);
-        let Some(session) = command else {
-            self.pump(Instant::now() + SAFETY, |e| e.settled(r));
-            return verdict(self.engine.outcome(r));
+        // The engine keeps every deadline (budgets, retries, grace periods);
+        // this one only guards against a hang.
+        let cap = match command {
+            Some(_) => a.common.test.budget.unwrap_or(self.opts.budget) * 2 + SAFETY_STEP,
+            None => SAFETY,
         };
-        let budget = a.common.test.budget.unwrap_or(self.opts.budget);
-        self.pump(Instant::now() + budget, |e| e.settled(r));
-        let expect = a.common.test.expect;
-        let v = match (self.engine.outcome(r), expect) {
-            (Some(Outcome::Running { .. }), Some(Expect::Exit | Expect::Failure)) => {
-                Verdict::Fail(format!("still running after {}s", budget.as_secs_f64()))
-            }
-            (Some(Outcome::Running { .. }), _) => Verdict::Pass(format!(
-                "running after {}s; left for the lesson's interrupt",
-                budget.as_secs_f64()
-            )),
-            (Some(Outcome::Passed(engine::Detail::Exit { code, .. })), Some(Expect::Running)) => {
-                Verdict::Fail(format!("exited ({code}) but should keep running"))
-            }
-            (Some(Outcome::Failed(engine::Detail::Exit { code, .. })), Some(Expect::Running)) => {
-                Verdict::Fail(format!("exited ({code}) but should keep running"))
-            }
-            (o, _) => verdict(o),
+        let settled = self.pump(Instant::now() + cap, |e| e.settled(r));
+        let v = if settled {
+            verdict(self.engine.outcome(r))
+        } else {
+            Verdict::Fail(format!(
+                "no verdict after {}s (lectern gave up waiting)",
+                cap.as_secs()
+            ))
         };
-        match v {
-            Verdict::Fail(why) => {
+        match (v, command) {
+            (Verdict::Fail(why), Some(session)) => {
                 Verdict::Fail(format!("{why}\n{}", self.screen_tail(&session, 12)))
             }
-            v => v,
+            (Verdict::Person(why), Some(_)) => Verdict::Person(format!(
+                "{why}: give the action `lectern: {{keys: ...}}` to type for it, or `skip: true`"
+            )),
+            (v, _) => v,
         }
     }
 
@@ -332,10 +416,17 @@ impl Runner<'_> {
     }
 }
 
+fn relative<'a>(path: &'a Path, root: &Path) -> &'a Path {
+    path.strip_prefix(root).unwrap_or(path)
+}
+
 /// The report's verdict on an engine outcome.
 fn verdict(o: Option<&Outcome>) -> Verdict {
     match o {
         None => Verdict::Fail("no outcome".into()),
+        Some(Outcome::Running { what, .. }) => {
+            Verdict::Running(what.clone().unwrap_or_else(|| "running".into()))
+        }
         // The report line gives the time taken itself.
         Some(Outcome::Passed(engine::Detail::Exit { code, .. })) => {
             Verdict::Pass(format!("exit {code}"))
@@ -345,8 +436,8 @@ fn verdict(o: Option<&Outcome>) -> Verdict {
         }
         Some(Outcome::Passed(d)) => Verdict::Pass(d.text()),
         Some(o @ (Outcome::Failed(_) | Outcome::TypedInto { .. })) => Verdict::Fail(o.text()),
-        Some(Outcome::Running { .. }) => Verdict::Fail("did not finish".into()),
-        Some(o @ (Outcome::NeedsPerson(_) | Outcome::Skipped(_))) => Verdict::Skip(o.text()),
+        Some(o @ Outcome::NeedsPerson(_)) => Verdict::Person(o.text()),
+        Some(o @ Outcome::Skipped(_)) => Verdict::Skip(o.text()),
     }
 }
 
@@ -399,6 +490,6 @@ fn dry_run(ws: &Workshop, pages: &[usize], opts: &TestOptions) -> bool {
             print_line(&a.name, &short(&a.card().body), &v, Duration::ZERO);
         }
     }
-    println!("\n{passed} passed, {failed} failed (dry run: nothing was run)");
+    println!("\n(dry run: nothing was run)\n{passed} passed, {failed} failed, 0 skipped");
     failed == 0
 }

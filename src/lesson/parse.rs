@@ -521,6 +521,25 @@ impl Builder<'_> {
         if info.is_some() && action::is_known(&word) {
             match action::parse(&word, &text) {
                 Ok(a) => {
+                    // Educates ignores fields it does not know; an author wants to hear of a typo.
+                    for key in a.extra.keys() {
+                        let line = crate::action::fields::key_line(&text, key).unwrap_or(0);
+                        let d = self
+                            .body_diagnostic(
+                                &trange,
+                                line,
+                                1,
+                                format!("unknown field `{key}` in `{word}`"),
+                            )
+                            .with_code(crate::diag::Code::UnknownField);
+                        let d = Diagnostic {
+                            severity: crate::diag::Severity::Warning,
+                            ..d
+                        };
+                        self.diags.push(d.with_help(
+                            "lectern and Educates ignore it; check its spelling against the action's fields",
+                        ));
+                    }
                     let id = self.next_action;
                     self.next_action += 1;
                     self.push_block(
@@ -561,6 +580,7 @@ impl Builder<'_> {
             };
             self.diags.push(
                 Diagnostic::warning(self.path, format!("unknown action `{word}`"))
+                    .with_code(crate::diag::Code::UnknownAction)
                     .at_offset(self.source, src.start)
                     .with_help(help),
             );

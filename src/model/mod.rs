@@ -6,6 +6,7 @@ pub mod edits;
 pub mod grafana;
 pub mod selection;
 pub mod series;
+pub mod terminal_state;
 pub mod yaml_edit;
 
 /// Identifies an action: page index and action id within the page.

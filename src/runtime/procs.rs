@@ -97,3 +97,33 @@ pub fn kill_all_now() {
         }
     }
 }
+
+/// A process's command name (`/proc/PID/comm`).
+pub fn command_name(pid: i32) -> Option<String> {
+    std::fs::read_to_string(format!("/proc/{pid}/comm"))
+        .ok()
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty())
+}
+
+/// The number of `read(2)` on this machine.
+const SYS_READ: i64 = if cfg!(target_arch = "aarch64") { 63 } else { 0 };
+
+/// Whether process `pid` is blocked in `read(2)` on the terminal `tty`: it
+/// waits for a key (`cat`, `read`, a password prompt).
+pub fn reads_from(pid: i32, tty: &std::path::Path) -> bool {
+    let Ok(sys) = std::fs::read_to_string(format!("/proc/{pid}/syscall")) else {
+        return false;
+    };
+    let mut f = sys.split_whitespace();
+    let (Some(nr), Some(fd)) = (f.next(), f.next()) else {
+        return false;
+    };
+    if nr.parse::<i64>().ok() != Some(SYS_READ) {
+        return false;
+    }
+    let Ok(fd) = i64::from_str_radix(fd.trim_start_matches("0x"), 16) else {
+        return false;
+    };
+    std::fs::read_link(format!("/proc/{pid}/fd/{fd}")).is_ok_and(|p| p == tty)
+}

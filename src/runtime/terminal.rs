@@ -11,45 +11,71 @@ use tokio::sync::mpsc::UnboundedSender;
 use tui_term::vt100;
 
 use super::shell::{self, ShellKind};
-use super::{Event, TermId};
+use super::{procs, Event, TermId};
+use crate::model::terminal_state::Observation;
 
 pub const DEFAULT_SCROLLBACK: usize = 10_000;
 
-/// OSC 133 shell-integration marks.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Mark {
-    PromptStart,
-    PromptEnd,
-    CommandStart,
-    CommandEnd(Option<i32>),
-}
+pub use crate::model::terminal_state::Mark;
 
 /// What the emulator saw that needs acting on outside the parser.
 #[derive(Default)]
 pub struct Hooks {
     replies: Vec<u8>,
     marks: Vec<Mark>,
+    /// The token lectern's shell integration signs its marks with. Marks
+    /// without it come from a program's own output and are not believed.
+    nonce: String,
+    /// Marks that did not carry the token.
+    pub forged: usize,
     pub title: Option<String>,
+}
+
+impl Hooks {
+    pub fn new(nonce: String) -> Hooks {
+        Hooks {
+            nonce,
+            ..Hooks::default()
+        }
+    }
+}
+
+/// `ESC ] 133 ; X [; status] ; k=NONCE BEL` as lectern's rc files write them.
+pub fn parse_mark(params: &[&[u8]], nonce: &str) -> Option<Result<Mark, ()>> {
+    if params.first() != Some(&&b"133"[..]) {
+        return None;
+    }
+    let signed = !nonce.is_empty()
+        && params
+            .last()
+            .and_then(|p| p.strip_prefix(b"k="))
+            .is_some_and(|k| k == nonce.as_bytes());
+    if !signed {
+        return Some(Err(()));
+    }
+    let mark = match params.get(1).copied() {
+        Some(b"A") => Mark::PromptStart,
+        Some(b"B") => Mark::PromptEnd,
+        Some(b"C") => Mark::CommandStart,
+        Some(b"D") => Mark::CommandEnd(
+            params
+                .get(2)
+                .filter(|p| !p.starts_with(b"k="))
+                .and_then(|s| std::str::from_utf8(s).ok())
+                .and_then(|s| s.trim().parse().ok()),
+        ),
+        _ => return Some(Err(())),
+    };
+    Some(Ok(mark))
 }
 
 impl vt100::Callbacks for Hooks {
     fn unhandled_osc(&mut self, _: &mut vt100::Screen, params: &[&[u8]]) {
-        if params.first() != Some(&&b"133"[..]) {
-            return;
+        match parse_mark(params, &self.nonce) {
+            Some(Ok(mark)) => self.marks.push(mark),
+            Some(Err(())) => self.forged += 1,
+            None => {}
         }
-        let mark = match params.get(1).copied() {
-            Some(b"A") => Mark::PromptStart,
-            Some(b"B") => Mark::PromptEnd,
-            Some(b"C") => Mark::CommandStart,
-            Some(b"D") => Mark::CommandEnd(
-                params
-                    .get(2)
-                    .and_then(|s| std::str::from_utf8(s).ok())
-                    .and_then(|s| s.trim().parse().ok()),
-            ),
-            _ => return,
-        };
-        self.marks.push(mark);
     }
 
     fn unhandled_csi(
@@ -110,6 +136,8 @@ pub struct Terminal {
     master: Box<dyn MasterPty + Send>,
     child: Box<dyn Child + Send + Sync>,
     size: (u16, u16),
+    /// The PTY's terminal device (`/dev/pts/N`), to see who reads from it.
+    tty: Option<PathBuf>,
 }
 
 impl Terminal {
@@ -129,10 +157,11 @@ impl Terminal {
             pixel_height: 0,
         };
         let pair = pty.openpty(size).map_err(io_err)?;
+        let nonce = shell::nonce();
         let shell::Launch {
             argv,
             env: extra_env,
-        } = shell::prepare(&spec.shell, &spec.rc_dir)?;
+        } = shell::prepare(&spec.shell, &spec.rc_dir, name, &nonce)?;
         let mut cmd = CommandBuilder::new(&argv[0]);
         cmd.args(&argv[1..]);
         cmd.cwd(&spec.cwd);
@@ -154,7 +183,7 @@ impl Terminal {
             size.rows,
             size.cols,
             spec.scrollback,
-            Hooks::default(),
+            Hooks::new(nonce),
         )));
         let writer = Arc::new(Mutex::new(pair.master.take_writer().map_err(io_err)?));
         let mut reader = pair.master.try_clone_reader().map_err(io_err)?;
@@ -211,6 +240,7 @@ impl Terminal {
             dirty,
             exited,
             writer,
+            tty: pair.master.tty_name(),
             master: pair.master,
             child,
             size: (size.rows, size.cols),
@@ -233,8 +263,19 @@ impl Terminal {
         if (rows, cols) == self.size {
             return;
         }
+        let old_rows = self.size.0;
         self.size = (rows, cols);
         if let Ok(mut p) = self.parser.lock() {
+            // Fewer rows: keep the cursor's line on screen, as terminals do,
+            // by scrolling the top lines into the scrollback first.
+            let (row, col) = p.screen().cursor_position();
+            if rows < old_rows && row >= rows && !p.screen().alternate_screen() {
+                let k = row + 1 - rows;
+                let mut b = format!("\x1b[{old_rows};1H").into_bytes();
+                b.extend(std::iter::repeat_n(b'\n', usize::from(k)));
+                b.extend(format!("\x1b[{};{}H", row + 1 - k, col + 1).as_bytes());
+                p.process(&b);
+            }
             p.screen_mut().set_size(rows, cols);
         }
         let _ = self.master.resize(PtySize {
@@ -268,6 +309,43 @@ impl Terminal {
 
     pub fn has_exited(&self) -> bool {
         self.exited.load(Ordering::Acquire)
+    }
+
+    /// What holds the terminal now: its foreground job, screen and line mode.
+    pub fn observe(&self) -> Observation {
+        let exited = self.has_exited();
+        let fg = self.foreground_job();
+        let foreground = fg.map(|pg| {
+            (
+                pg,
+                procs::command_name(pg).unwrap_or_else(|| "a program".into()),
+            )
+        });
+        let alternate_screen = self
+            .parser
+            .lock()
+            .map(|p| p.screen().alternate_screen())
+            .unwrap_or(false);
+        let canonical = self.master.as_raw_fd().and_then(|fd| {
+            // SAFETY: tcgetattr writes into the termios we own; fd is the PTY master.
+            let mut t: libc::termios = unsafe { std::mem::zeroed() };
+            (unsafe { libc::tcgetattr(fd, &mut t) } == 0).then_some(t.c_lflag & libc::ICANON != 0)
+        });
+        // Who would read a key now: the foreground job, or the shell running a builtin.
+        let reader = fg.unwrap_or(self.pid);
+        let reading_terminal = !exited
+            && self
+                .tty
+                .as_deref()
+                .is_some_and(|tty| procs::reads_from(reader, tty));
+        Observation {
+            integrated: self.shell_kind != ShellKind::Other,
+            exited,
+            foreground,
+            alternate_screen,
+            canonical,
+            reading_terminal,
+        }
     }
 
     /// Stop the shell and everything it started, and reap it.
