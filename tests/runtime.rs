@@ -194,3 +194,95 @@ fn after_a_command_ends_the_shell_holds_its_terminal_again() {
     }
     rig.rt.shutdown();
 }
+
+fn screen(rt: &Runtime, id: usize) -> String {
+    rt.terminals[id].parser.lock().unwrap().screen().contents()
+}
+
+#[test]
+fn shrinking_a_terminal_keeps_its_last_lines_on_screen() {
+    let d = tempfile::tempdir().unwrap();
+    let (mut rt, rx) = Runtime::new(ShellSpec {
+        shell: "/bin/bash".into(),
+        cwd: d.path().to_path_buf(),
+        env: vec![("LECTERN_NO_USER_RC".into(), "1".into())],
+        rc_dir: d.path().join("rc"),
+        scrollback: 1000,
+    });
+    rt.set_default_size(48, 160);
+    rt.terminal("1").unwrap();
+    let mut rig = Rig {
+        rt,
+        rx,
+        cmds: Commands::default(),
+    };
+    let r = ActionRef { page: 0, id: 0 };
+    rig.exec(r, &Session::Named("1".into()), "seq 1 100");
+    assert!(rig.outcome_of(r).is_some_and(|o| o.is_passed()));
+    rig.rt.terminals[0].resize(30, 100);
+    let text = screen(&rig.rt, 0);
+    let lines: Vec<&str> = text.lines().collect();
+    for n in 90..=100 {
+        assert!(
+            lines.contains(&n.to_string().as_str()),
+            "line {n} is gone from the screen:\n{text}"
+        );
+    }
+    rig.rt.shutdown();
+}
+
+#[test]
+fn a_profile_that_prints_is_shown_whole_before_the_first_command() {
+    let d = tempfile::tempdir().unwrap();
+    let profile = d.path().join("profile");
+    // Slow enough that a command typed at once would land in the middle.
+    std::fs::write(
+        &profile,
+        "for i in 1 2 3; do echo \"profile line $i\"; sleep 0.1; done\n",
+    )
+    .unwrap();
+    for launch in 0..10 {
+        let (mut rt, rx) = Runtime::new(ShellSpec {
+            shell: "/bin/bash".into(),
+            cwd: d.path().to_path_buf(),
+            env: vec![
+                ("LECTERN_NO_USER_RC".into(), "1".into()),
+                (
+                    "LECTERN_PROFILE".into(),
+                    profile.to_string_lossy().into_owned(),
+                ),
+            ],
+            rc_dir: d.path().join(format!("rc{launch}")),
+            scrollback: 1000,
+        });
+        // A pane of an 80x24 screen.
+        rt.set_default_size(11, 78);
+        rt.terminal("1").unwrap();
+        let mut rig = Rig {
+            rt,
+            rx,
+            cmds: Commands::default(),
+        };
+        let r = ActionRef { page: 0, id: 0 };
+        rig.exec(r, &Session::Named("1".into()), "echo after-the-profile");
+        assert!(rig.outcome_of(r).is_some_and(|o| o.is_passed()));
+        let text = screen(&rig.rt, 0);
+        let lines: Vec<&str> = text.lines().map(str::trim_end).collect();
+        let pos = |want: &str| lines.iter().position(|l| *l == want);
+        let (a, b, c, out) = (
+            pos("profile line 1"),
+            pos("profile line 2"),
+            pos("profile line 3"),
+            pos("after-the-profile"),
+        );
+        // The command as typed shows after the profile too, not in between.
+        let typed = lines
+            .iter()
+            .position(|l| l.contains("echo after-the-profile"));
+        assert!(
+            a.is_some() && a < b && b < c && c < typed && typed < out,
+            "launch {launch}: the profile's lines are lost or interleaved:\n{text}"
+        );
+        rig.rt.shutdown();
+    }
+}

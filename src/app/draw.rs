@@ -50,12 +50,11 @@ pub fn draw(f: &mut Frame, app: &App) {
 }
 
 fn draw_lesson(f: &mut Frame, app: &App, areas: &Areas) {
-    let page = &app.engine.ws.pages[app
-        .engine
-        .page
-        .min(app.engine.ws.pages.len().saturating_sub(1))];
     let focused = app.focus == Focus::Lesson;
-    let title = format!(" {} ", clean_line(&page.title));
+    let title = format!(
+        " {} ",
+        clean_line(app.engine.current_page().map_or("", |p| p.title.as_str()))
+    );
     let block = pane(focused, Color::Cyan).title(Span::styled(
         title,
         Style::default().add_modifier(Modifier::BOLD),
@@ -169,11 +168,10 @@ fn draw_status(f: &mut Frame, app: &App, area: Rect) {
         ),
         Focus::View => app.tab_label(app.current_tab()).to_lowercase(),
     };
-    let page = &app.engine.ws.pages[app
-        .engine
-        .page
-        .min(app.engine.ws.pages.len().saturating_sub(1))];
-    let next = page.exit_sign.clone().unwrap_or_else(|| "Continue".into());
+    let page = app.engine.current_page();
+    let next = page
+        .and_then(|p| p.exit_sign.clone())
+        .unwrap_or_else(|| "Continue".into());
     let hint = match app.focus {
         Focus::Lesson => format!("? help · Tab action · Enter run · n {next} · q quit"),
         Focus::Terminal(_) | Focus::View => "Ctrl-] back to the lesson".to_string(),
@@ -182,7 +180,12 @@ fn draw_status(f: &mut Frame, app: &App, area: Rect) {
         .notice
         .clone()
         .or_else(|| app.engine.rt.services.summary())
-        .or_else(|| app.engine.rt.services.page_notice(&page.name))
+        .or_else(|| {
+            app.engine
+                .rt
+                .services
+                .page_notice(page.map_or("", |p| p.name.as_str()))
+        })
         .or_else(|| app.engine.rt.setup.summary())
         .or_else(|| app.engine.lock_reason());
     let left = format!(
@@ -190,7 +193,7 @@ fn draw_status(f: &mut Frame, app: &App, area: Rect) {
         clean_line(&app.engine.ws.title),
         app.engine.page + 1,
         app.engine.page_count(),
-        clean_line(&page.title),
+        clean_line(page.map_or("", |p| p.title.as_str())),
         focus
     );
     let room = usize::from(area.width).saturating_sub(left.chars().count() + 1);

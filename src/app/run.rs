@@ -69,6 +69,12 @@ fn install_panic_hook() {
 
 pub fn run(ws: Workshop, opts: Options) -> io::Result<()> {
     use std::io::IsTerminal;
+    if ws.pages.is_empty() {
+        return Err(io::Error::other(format!(
+            "{} has no pages: add Markdown pages under workshop/content/ (`lectern check` says what it found)",
+            ws.root.display()
+        )));
+    }
     if !io::stdout().is_terminal() || !io::stdin().is_terminal() {
         return Err(io::Error::other(
             "lectern needs a terminal; use `lectern render` or `lectern test` without one",
@@ -253,6 +259,13 @@ fn write_clipboard(text: &str) {
     let mut out = io::stdout();
     let _ = write!(out, "\x1b]52;c;{encoded}\x07");
     let _ = out.flush();
+    // A clipboard tool can take its time: never on the event loop.
+    let text = text.to_string();
+    std::thread::spawn(move || clipboard_tool(&text));
+}
+
+/// Give `text` to the desktop's clipboard tool, when there is one.
+fn clipboard_tool(text: &str) {
     let tools: &[(&str, &[&str], bool)] = &[
         (
             "wl-copy",

@@ -11,9 +11,9 @@ use super::outcome::Outcome;
 use super::{Engine, Mode, Note, Show};
 use crate::action::DashboardAction;
 use crate::model::grafana::{self, Dashboard};
-use crate::model::series::{time_range, PanelData};
+use crate::model::series::PanelData;
 use crate::model::ActionRef;
-use crate::runtime::{datasource, Event};
+use crate::runtime::datasource::{PanelsQuery, QueryFor};
 
 #[derive(Debug, Clone)]
 pub enum DashboardContent {
@@ -86,7 +86,7 @@ pub fn find_json(workshop_dir: &Path, exercises: &Path, uid: &str) -> Option<Pat
     })
 }
 
-fn now_ms() -> i64 {
+pub(super) fn now_ms() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_millis() as i64)
@@ -318,8 +318,7 @@ impl Engine {
 
     /// Query a Grafana tab's panels over its own range, to draw them.
     pub fn query_dashboard(&mut self, i: usize) {
-        let cfg = self.ws.config.clone();
-        let tx = self.rt.sender();
+        let config = self.ws.config.clone();
         let Some(DashboardTab {
             content:
                 DashboardContent::Grafana {
@@ -339,31 +338,19 @@ impl Engine {
         *generation += 1;
         *queried = Some(Instant::now());
         *pending = true;
-        let (dash, from, to, generation) = (dash.clone(), from.clone(), to.clone(), *generation);
-        std::thread::spawn(move || {
-            let data = match time_range(&from, &to, now_ms()) {
-                Ok(range) => dash
-                    .panels
-                    .iter()
-                    .map(|p| datasource::query_panel(&cfg, p, range, Duration::from_secs(4)))
-                    .collect(),
-                Err(e) => dash
-                    .panels
-                    .iter()
-                    .map(|_| PanelData {
-                        series: Vec::new(),
-                        error: Some(e.clone()),
-                    })
-                    .collect(),
-            };
-            let _ = tx.send(Event::Dashboard(i, generation, data));
+        self.queries.submit(PanelsQuery {
+            what: QueryFor::Tab(i, *generation),
+            config,
+            panels: dash.panels.clone(),
+            from: from.clone(),
+            to: to.clone(),
+            not_before: None,
         });
     }
 
-    /// Query the panels that have targets, for a dashboard action's check.
+    /// Query the panels that have targets, for a dashboard action's check:
+    /// only points written since the page was opened count.
     fn query_check(&mut self, r: ActionRef, i: usize) {
-        let cfg = self.ws.config.clone();
-        let tx = self.rt.sender();
         let Some(DashboardTab {
             content: DashboardContent::Grafana { dash, from, to, .. },
             ..
@@ -371,29 +358,18 @@ impl Engine {
         else {
             return;
         };
-        let (dash, from, to) = (dash.clone(), from.clone(), to.clone());
-        std::thread::spawn(move || {
-            let data = match time_range(&from, &to, now_ms()) {
-                Ok(range) => dash
-                    .panels
-                    .iter()
-                    .filter(|p| !p.targets.is_empty())
-                    .map(|p| {
-                        (
-                            p.title.clone(),
-                            datasource::query_panel(&cfg, p, range, Duration::from_secs(5)),
-                        )
-                    })
-                    .collect(),
-                Err(e) => vec![(
-                    dash.title.clone(),
-                    PanelData {
-                        series: Vec::new(),
-                        error: Some(e),
-                    },
-                )],
-            };
-            let _ = tx.send(Event::DashboardCheck(r, data));
+        self.queries.submit(PanelsQuery {
+            what: QueryFor::Check(r),
+            config: self.ws.config.clone(),
+            panels: dash
+                .panels
+                .iter()
+                .filter(|p| !p.targets.is_empty())
+                .cloned()
+                .collect(),
+            from: from.clone(),
+            to: to.clone(),
+            not_before: Some(self.page_opened_ms),
         });
     }
 
@@ -407,7 +383,7 @@ impl Engine {
             .filter(|(_, d)| !d.has_data())
             .map(|(title, d)| {
                 format!(
-                    "“{title}”: no data: {}",
+                    "“{title}”: no new data since the page was opened: {}",
                     d.error.clone().unwrap_or_default()
                 )
             })
@@ -423,7 +399,7 @@ impl Engine {
             _ => String::new(),
         };
         let o = if empty.is_empty() {
-            Outcome::passed(format!("{title}: every panel has data"))
+            Outcome::passed(format!("{title}: every panel has new data"))
         } else {
             Outcome::failed(empty.join("; "))
         };

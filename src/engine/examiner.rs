@@ -76,9 +76,10 @@ impl Engine {
         let (dir, cwd) = (self.ws.workshop_dir.clone(), self.ws.exercises_dir());
         let env = runtime::session_env(&self.ws, &self.store);
         let tx = self.rt.sender();
+        let sessions = self.rt.sessions.clone();
         let test = t.clone();
         std::thread::spawn(move || {
-            let res = examiner::run(&dir, &cwd, &env, &test, input.as_ref(), &stop);
+            let res = examiner::run(&dir, &cwd, &env, &test, input.as_ref(), &stop, &sessions);
             let _ = tx.send(Event::Examiner(r, res));
         });
         Outcome::Running {

@@ -157,11 +157,15 @@ pub struct Engine {
     notes: Vec<Note>,
     allow_outside: bool,
     downloads: PathBuf,
+    queries: runtime::datasource::QueryWorker,
+    /// When the current page was opened (unix ms): dashboard checks count newer points only.
+    page_opened_ms: i64,
 }
 
 impl Engine {
     /// An engine for `ws` on runtime `rt` (nothing is started yet).
     pub fn new(ws: Workshop, rt: Runtime, store: Store, opts: Options) -> Engine {
+        let rt_sender = rt.sender();
         let doc = if ws.pages.is_empty() {
             PageDoc::default()
         } else {
@@ -188,6 +192,8 @@ impl Engine {
             notes: Vec::new(),
             allow_outside: opts.allow_outside,
             downloads: opts.downloads,
+            queries: runtime::datasource::QueryWorker::start(rt_sender),
+            page_opened_ms: dashboards::now_ms(),
         };
         e.builtin_dashboards();
         e
@@ -239,6 +245,11 @@ impl Engine {
         std::mem::take(&mut self.notes)
     }
 
+    /// The page shown; none only for a workshop without pages.
+    pub fn current_page(&self) -> Option<&crate::workshop::Page> {
+        self.ws.pages.get(self.page)
+    }
+
     pub fn page_count(&self) -> usize {
         self.ws.pages.len()
     }
@@ -249,6 +260,7 @@ impl Engine {
             return;
         }
         self.page = index;
+        self.page_opened_ms = dashboards::now_ms();
         self.stop_examiners(None);
         self.doc = page::load(&self.ws, index);
         self.cascades.clear();

@@ -370,7 +370,7 @@ impl Commands {
             "clear-terminal" => Self::clear(rt, &s),
             _ => match rt.find(session) {
                 Some(id) => {
-                    rt.terminals[id].shutdown(Duration::from_millis(500));
+                    rt.terminals[id].close();
                     Outcome::passed("closed")
                 }
                 None => Outcome::passed("no such terminal"),

@@ -267,6 +267,122 @@ fn prometheus(
     Ok(out)
 }
 
+/// What a dashboard query is for: drawing a tab, or an action's check.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum QueryFor {
+    /// Tab index and its query generation.
+    Tab(usize, u64),
+    Check(crate::model::ActionRef),
+}
+
+/// A dashboard's panels to query over a time range.
+pub struct PanelsQuery {
+    pub what: QueryFor,
+    pub config: LecternConfig,
+    pub panels: Vec<Panel>,
+    /// Grafana time expressions, resolved when the query runs.
+    pub from: String,
+    pub to: String,
+    /// Points before this (unix ms) do not count (a check wants new data only).
+    pub not_before: Option<i64>,
+}
+
+/// One thread that runs dashboard queries in turn. A newer query for the same
+/// tab or check replaces one still waiting, so the queue never outgrows the
+/// number of tabs and checks.
+pub struct QueryWorker {
+    tx: std::sync::mpsc::Sender<PanelsQuery>,
+}
+
+impl QueryWorker {
+    pub fn start(events: tokio::sync::mpsc::UnboundedSender<super::Event>) -> QueryWorker {
+        let (tx, rx) = std::sync::mpsc::channel::<PanelsQuery>();
+        let _ = std::thread::Builder::new()
+            .name("dashboard-queries".into())
+            .spawn(move || {
+                let mut waiting: Vec<PanelsQuery> = Vec::new();
+                loop {
+                    if waiting.is_empty() {
+                        match rx.recv() {
+                            Ok(q) => waiting.push(q),
+                            Err(_) => return,
+                        }
+                    }
+                    while let Ok(q) = rx.try_recv() {
+                        let key = |w: &PanelsQuery| match w.what {
+                            QueryFor::Tab(i, _) => (0, i, None),
+                            QueryFor::Check(r) => (1, 0, Some(r)),
+                        };
+                        waiting.retain(|w| key(w) != key(&q));
+                        waiting.push(q);
+                    }
+                    let q = waiting.remove(0);
+                    let data = run_query(&q);
+                    let ev = match q.what {
+                        QueryFor::Tab(i, generation) => super::Event::Dashboard(
+                            i,
+                            generation,
+                            data.into_iter().map(|(_, d)| d).collect(),
+                        ),
+                        QueryFor::Check(r) => super::Event::DashboardCheck(r, data),
+                    };
+                    if events.send(ev).is_err() {
+                        return;
+                    }
+                }
+            });
+        QueryWorker { tx }
+    }
+
+    pub fn submit(&self, q: PanelsQuery) {
+        let _ = self.tx.send(q);
+    }
+}
+
+fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as i64)
+}
+
+/// Every panel's data (with its title), or the reason there is none.
+fn run_query(q: &PanelsQuery) -> Vec<(String, PanelData)> {
+    match crate::model::series::time_range(&q.from, &q.to, now_ms()) {
+        Ok(mut range) => {
+            if let Some(nb) = q.not_before {
+                range.from_ms = range.from_ms.max(nb);
+            }
+            q.panels
+                .iter()
+                .map(|p| {
+                    let data = if range.from_ms >= range.to_ms {
+                        PanelData {
+                            series: Vec::new(),
+                            error: Some("no time has passed since the page was opened".into()),
+                        }
+                    } else {
+                        query_panel(&q.config, p, range, Duration::from_secs(5))
+                    };
+                    (p.title.clone(), data)
+                })
+                .collect()
+        }
+        Err(e) => q
+            .panels
+            .iter()
+            .map(|p| {
+                (
+                    p.title.clone(),
+                    PanelData {
+                        series: Vec::new(),
+                        error: Some(e.clone()),
+                    },
+                )
+            })
+            .collect(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

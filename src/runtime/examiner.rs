@@ -53,13 +53,14 @@ pub fn run(
     test: &ExaminerTest,
     input: Option<&serde_json::Value>,
     stop: &AtomicBool,
+    sessions: &procs::Sessions,
 ) -> ExamResult {
     let started = Instant::now();
     let script = workshop_dir.join("examiner").join("tests").join(&test.name);
     let mut attempts = 0;
     loop {
         attempts += 1;
-        let (passed, output) = attempt(&script, cwd, env, test, input);
+        let (passed, output) = attempt(&script, cwd, env, test, input, stop, sessions);
         let more = match test.retries {
             None => !stop.load(Ordering::Acquire),
             Some(n) => attempts <= n && !stop.load(Ordering::Acquire),
@@ -85,6 +86,8 @@ fn attempt(
     env: &[(String, String)],
     test: &ExaminerTest,
     input: Option<&serde_json::Value>,
+    stop: &AtomicBool,
+    sessions: &procs::Sessions,
 ) -> (bool, String) {
     if !script.is_file() {
         return (false, format!("no test script at {}", script.display()));
@@ -112,7 +115,7 @@ fn attempt(
         Err(e) => return (false, format!("cannot run {}: {e}", script.display())),
     };
     let pid = child.id() as i32;
-    procs::register_session(pid);
+    sessions.register(pid);
     if let (Some(mut stdin), Some(v)) = (child.stdin.take(), input) {
         let _ = stdin.write_all(v.to_string().as_bytes());
     }
@@ -140,17 +143,23 @@ fn attempt(
             .map(|o| Box::new(o) as Box<dyn Read + Send>),
     );
     let deadline = Instant::now() + test.timeout;
+    let mut stopped = false;
     let status = loop {
         match child.try_wait() {
             Ok(Some(s)) => break Some(s),
             Ok(None) if Instant::now() >= deadline => break None,
+            // The learner left the page, or lectern is ending: the test goes now.
+            Ok(None) if stop.load(Ordering::Acquire) => {
+                stopped = true;
+                break None;
+            }
             Ok(None) => std::thread::sleep(Duration::from_millis(20)),
             Err(_) => break None,
         }
     };
     procs::kill_session(pid, Duration::from_millis(200));
     let _ = child.wait();
-    procs::unregister_session(pid);
+    sessions.unregister(pid);
     let mut output = out.join().unwrap_or_default();
     let e = err.join().unwrap_or_default();
     if !e.is_empty() {
@@ -158,6 +167,10 @@ fn attempt(
     }
     match status {
         Some(s) => (s.success(), output),
+        None if stopped => {
+            output.push_str("\nstopped before it finished");
+            (false, output)
+        }
         None => {
             output.push_str(&format!(
                 "\ntimed out after {}s",
@@ -171,6 +184,7 @@ fn attempt(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::runtime::procs::Sessions;
     use std::os::unix::fs::PermissionsExt;
 
     fn script(dir: &Path, name: &str, body: &str) {
@@ -203,6 +217,7 @@ mod tests {
             &test("ok", Some(0), 5000),
             None,
             &stop,
+            &Sessions::default(),
         );
         assert!(r.passed && r.output.contains("got a b"), "{r:?}");
         // Fails twice, then passes: a counter file in the cwd.
@@ -218,6 +233,7 @@ mod tests {
             &test("flaky", Some(5), 5000),
             None,
             &stop,
+            &Sessions::default(),
         );
         assert!(r.passed && r.attempts == 3, "{r:?}");
         script(d.path(), "slow", "#!/bin/sh\nsleep 30\n");
@@ -228,6 +244,7 @@ mod tests {
             &test("slow", Some(0), 200),
             None,
             &stop,
+            &Sessions::default(),
         );
         assert!(!r.passed && r.output.contains("timed out"), "{r:?}");
         script(d.path(), "form", "#!/bin/sh\ngrep -q '\"name\":\"x\"'\n");
@@ -239,6 +256,7 @@ mod tests {
             &test("form", Some(0), 5000),
             Some(&v),
             &stop,
+            &Sessions::default(),
         );
         assert!(r.passed, "{r:?}");
         let r = run(
@@ -248,6 +266,7 @@ mod tests {
             &test("missing", Some(0), 5000),
             None,
             &stop,
+            &Sessions::default(),
         );
         assert!(!r.passed && r.output.contains("no test script"));
     }

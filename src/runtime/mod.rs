@@ -57,6 +57,8 @@ pub struct Runtime {
     tx: UnboundedSender<Event>,
     pub setup: setup::SetupState,
     pub services: services::Services,
+    /// Sessions of short-lived helpers (examiner scripts).
+    pub sessions: procs::Sessions,
 }
 
 impl Runtime {
@@ -70,6 +72,7 @@ impl Runtime {
                 tx,
                 setup: setup::SetupState::default(),
                 services: services::Services::default(),
+                sessions: procs::Sessions::default(),
             },
             rx,
         )
@@ -130,6 +133,8 @@ impl Runtime {
             t.shutdown(grace);
         }
         self.services.stop();
+        // Whatever else it started (an examiner script mid-run) goes too.
+        self.sessions.kill_all(grace);
     }
 
     pub fn state_dir(&self) -> PathBuf {

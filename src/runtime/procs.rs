@@ -127,3 +127,33 @@ pub fn reads_from(pid: i32, tty: &std::path::Path) -> bool {
     };
     std::fs::read_link(format!("/proc/{pid}/fd/{fd}")).is_ok_and(|p| p == tty)
 }
+
+/// Sessions one owner started (e.g. a runtime's examiner scripts), so that
+/// owner can stop them all without touching another's.
+#[derive(Debug, Clone, Default)]
+pub struct Sessions(std::sync::Arc<Mutex<Vec<i32>>>);
+
+impl Sessions {
+    pub fn register(&self, pid: i32) {
+        register_session(pid);
+        if let Ok(mut s) = self.0.lock() {
+            s.push(pid);
+        }
+    }
+
+    pub fn unregister(&self, pid: i32) {
+        unregister_session(pid);
+        if let Ok(mut s) = self.0.lock() {
+            s.retain(|p| *p != pid);
+        }
+    }
+
+    /// SIGTERM to every process of every session, then SIGKILL after `grace`.
+    pub fn kill_all(&self, grace: Duration) {
+        let sessions = self.0.lock().map(|s| s.clone()).unwrap_or_default();
+        for sid in sessions {
+            kill_session(sid, grace);
+            self.unregister(sid);
+        }
+    }
+}

@@ -348,6 +348,17 @@ impl Terminal {
         }
     }
 
+    /// Stop the shell and everything it started, in the background: the
+    /// caller does not wait. The reader sees the end and reports it.
+    pub fn close(&self) {
+        let pid = self.pid;
+        if pid > 0 {
+            std::thread::spawn(move || {
+                procs::kill_session(pid, std::time::Duration::from_millis(500))
+            });
+        }
+    }
+
     /// Stop the shell and everything it started, and reap it.
     pub fn shutdown(&mut self, grace: std::time::Duration) {
         if self.pid > 0 {
