@@ -468,3 +468,26 @@ fn links_become_hyperlinks_where_the_terminal_has_them() {
     l.wait_exit();
     assert!(!l.raw.lock().unwrap().windows(4).any(|w| w == b"\x1b]8;"));
 }
+
+#[test]
+fn a_card_for_a_busy_terminal_is_not_typed_and_enter_again_interrupts_first() {
+    let state = tempfile::tempdir().unwrap();
+    let mut l = Lectern::start(&fixture("busy"), state.path(), &["--restart"], &[]);
+    l.wait_text("root@");
+    l.send(b"\r");
+    l.wait_text("running");
+    let sleeper = wait_processes(l.pid(), &["sleep 1000"]);
+    l.send(b"\t\r");
+    let screen = l.wait_text("not sent: terminal 1 is running sleep");
+    assert!(!screen.contains("after-busy\n"), "{screen}");
+    // Enter again: Ctrl-C first, then the command at the prompt.
+    l.send(b"\r");
+    l.wait_text("■ stopped by Ctrl-C");
+    l.wait_for("the command ran", |c| {
+        c.lines().any(|line| line.contains("│after-busy"))
+    });
+    l.wait_text("✓ exit 0");
+    assert_all_gone(&sleeper);
+    l.send(b"q");
+    l.wait_exit();
+}

@@ -31,6 +31,47 @@ pub struct TestOptions {
     pub allow_outside: bool,
 }
 
+/// Run action `id` of the engine's current page the way `lectern test` does:
+/// start it, then feed the engine events and timers until it has a verdict
+/// (or `cap` passes). For tests that compare drivers.
+pub fn drive_action(
+    engine: &mut Engine,
+    rx: &mut UnboundedReceiver<Event>,
+    id: usize,
+    cap: Duration,
+) -> Option<Outcome> {
+    let r = ActionRef {
+        page: engine.page,
+        id,
+    };
+    engine.run(id);
+    pump(engine, rx, Instant::now() + cap, |e| e.settled(r));
+    engine.outcome(r).cloned()
+}
+
+/// Feed events and timers to the engine until `done` says so or `until` passes.
+fn pump(
+    engine: &mut Engine,
+    rx: &mut UnboundedReceiver<Event>,
+    until: Instant,
+    done: impl Fn(&Engine) -> bool,
+) -> bool {
+    loop {
+        while let Ok(ev) = rx.try_recv() {
+            engine.on_event(&ev);
+        }
+        engine.on_timer(Instant::now());
+        engine.take_notes();
+        if done(engine) {
+            return true;
+        }
+        if Instant::now() >= until {
+            return false;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
 /// Run the test; returns whether everything passed.
 pub fn run(dir: &Path, load: &LoadOptions, opts: &TestOptions) -> Result<bool, String> {
     let ws = workshop::load(dir, load).map_err(|e| e.to_string())?;
@@ -171,14 +212,11 @@ struct Runner<'a> {
 
 impl Runner<'_> {
     /// Feed events and timers to the engine until `done` says so or `until` passes.
+    /// `pump`, printing late verdicts as they come.
     fn pump(&mut self, until: Instant, done: impl Fn(&Engine) -> bool) -> bool {
         loop {
-            while let Ok(ev) = self.rx.try_recv() {
-                self.engine.on_event(&ev);
-            }
-            self.engine.on_timer(Instant::now());
-            self.engine.take_notes();
-            if done(&self.engine) {
+            let step = (Instant::now() + Duration::from_millis(100)).min(until);
+            if pump(&mut self.engine, &mut self.rx, step, &done) {
                 return true;
             }
             if !self.waiting.is_empty() {
@@ -187,7 +225,6 @@ impl Runner<'_> {
             if Instant::now() >= until {
                 return false;
             }
-            std::thread::sleep(Duration::from_millis(20));
         }
     }
 
@@ -366,13 +403,13 @@ impl Runner<'_> {
             }) if !crate::action::is_ctrl_c(command) => Some(session.clone()),
             _ => None,
         };
-        self.engine.run(r.id);
         // The engine keeps every deadline (budgets, retries, grace periods);
         // this one only guards against a hang.
         let cap = match command {
             Some(_) => a.common.test.budget.unwrap_or(self.opts.budget) * 2 + SAFETY_STEP,
             None => SAFETY,
         };
+        self.engine.run(r.id);
         let settled = self.pump(Instant::now() + cap, |e| e.settled(r));
         let v = if settled {
             verdict(self.engine.outcome(r))

@@ -6,7 +6,7 @@ use std::time::Instant;
 
 use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
-use unicode_width::UnicodeWidthStr;
+use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
 use crate::action::{ActionKind, SectionAction};
 use crate::engine::Outcome;
@@ -64,6 +64,33 @@ pub fn layout(lesson: &Lesson, width: u16, st: &ViewState) -> Laid {
         laid.lines.pop();
     }
     laid
+}
+
+/// Cut a line of spans into pieces at most `width` columns wide.
+fn split_spans(spans: Vec<Span<'static>>, width: usize) -> Vec<Vec<Span<'static>>> {
+    let mut out = vec![Vec::new()];
+    let mut used = 0;
+    for span in spans {
+        let mut piece = String::new();
+        for ch in span.content.chars() {
+            let w = ch.width().unwrap_or(0);
+            if used + w > width && used > 0 {
+                if let (false, Some(last)) = (piece.is_empty(), out.last_mut()) {
+                    last.push(Span::styled(std::mem::take(&mut piece), span.style));
+                }
+                out.push(Vec::new());
+                used = 0;
+            }
+            piece.push(ch);
+            used += w;
+        }
+        if !piece.is_empty() {
+            if let Some(last) = out.last_mut() {
+                last.push(Span::styled(piece, span.style));
+            }
+        }
+    }
+    out
 }
 
 fn push(laid: &mut Laid, prefix: &str, mut line: Line<'static>) {
@@ -333,24 +360,25 @@ fn block(b: &Block, width: usize, st: &ViewState, laid: &mut Laid, prefix: &str)
                 );
             }
             let body = text.trim_end_matches('\n');
-            if let Some(lines) = crate::ui::highlight::get().and_then(|h| h.lines(lang, body)) {
-                for spans in lines {
-                    let mut l = vec![Span::styled("│ ", Style::default().fg(DIM))];
-                    l.extend(spans);
+            let lines: Vec<Vec<Span<'static>>> = crate::ui::highlight::get()
+                .and_then(|h| h.lines(lang, body))
+                .unwrap_or_else(|| {
+                    body.lines()
+                        .map(|l| {
+                            let l = crate::sanitize::clean(l).replace('\t', "    ");
+                            vec![Span::styled(l, style)]
+                        })
+                        .collect()
+                });
+            // Long lines wrap with a mark on each continuation: never cut unseen.
+            let room = avail.saturating_sub(2).max(4);
+            for spans in lines {
+                for (i, part) in split_spans(spans, room).into_iter().enumerate() {
+                    let lead = if i == 0 { "│ " } else { "│↪" };
+                    let mut l = vec![Span::styled(lead, Style::default().fg(DIM))];
+                    l.extend(part);
                     push(laid, prefix, Line::from(l));
                 }
-                return;
-            }
-            for l in body.lines() {
-                let l = crate::sanitize::clean(l).replace('\t', "    ");
-                push(
-                    laid,
-                    prefix,
-                    Line::from(vec![
-                        Span::styled("│ ", Style::default().fg(DIM)),
-                        Span::styled(l, style),
-                    ]),
-                );
             }
         }
         BlockKind::Table { .. } | BlockKind::FootnoteDef { .. } => {
@@ -556,6 +584,17 @@ fn card(
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn long_code_lines_wrap_with_a_mark() {
+        use ratatui::text::Span;
+        let parts = super::split_spans(vec![Span::raw("abcdef"), Span::raw("ghij")], 4);
+        let text: Vec<String> = parts
+            .iter()
+            .map(|p| p.iter().map(|s| s.content.as_ref()).collect())
+            .collect();
+        assert_eq!(text, ["abcd", "efgh", "ij"]);
+    }
+
     use super::*;
     use crate::workshop::template::{Dialect, Templated};
 
