@@ -261,3 +261,95 @@ fn prometheus_panels_query_range() {
         std::thread::sleep(Duration::from_millis(500));
     }
 }
+
+/// A dashboard check counts only points written since the page was opened:
+/// old data in the database does not make a new page's dashboard pass.
+#[test]
+fn a_dashboard_check_judges_only_new_points() {
+    use lectern::engine::{self, Engine, Mode};
+    use lectern::runtime::{Runtime, ShellSpec, Store};
+    let d = tempfile::tempdir().unwrap();
+    let Some((_influx, port)) = start_influxd(d.path()) else {
+        return;
+    };
+    let base = format!("http://127.0.0.1:{port}");
+    post(&format!("{base}/query"), "q=CREATE DATABASE checks");
+    let write = |ns: i64| {
+        post(
+            &format!("{base}/write?db=checks&precision=ns"),
+            &format!("hits value=1 {ns}"),
+        )
+    };
+    // Points from a minute ago: the dashboard's range holds them.
+    let now_ns = || {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_nanos() as i64
+    };
+    for i in 0..5 {
+        write(now_ns() - 60_000_000_000 + i);
+    }
+    let ws_dir = d.path().join("ws");
+    std::fs::create_dir_all(ws_dir.join("workshop/content")).unwrap();
+    std::fs::create_dir_all(ws_dir.join("workshop/dashboards")).unwrap();
+    std::fs::create_dir_all(ws_dir.join("exercises")).unwrap();
+    std::fs::write(
+        ws_dir.join("workshop/lectern.yaml"),
+        format!("datasources:\n- {{name: InfluxDB, type: influxdb, url: \"{base}\", database: checks}}\n"),
+    )
+    .unwrap();
+    std::fs::write(
+        ws_dir.join("workshop/dashboards/hits.json"),
+        r#"{"uid": "hits", "title": "Hits", "time": {"from": "now-5m", "to": "now"},
+            "panels": [{"type": "graph", "title": "Hits", "datasource": "InfluxDB",
+              "gridPos": {"x": 0, "y": 0, "w": 24, "h": 8},
+              "targets": [{"rawQuery": true, "query": "SELECT count(value) FROM hits WHERE $timeFilter GROUP BY time(1s) fill(none)"}]}]}"#,
+    )
+    .unwrap();
+    std::fs::write(
+        ws_dir.join("workshop/content/page.md"),
+        "```dashboard:reload-dashboard\nname: Hits\nurl: http://grafana.localhost/d/hits\n```\n",
+    )
+    .unwrap();
+    let check = |write_new: bool| {
+        let ws = lectern::workshop::load(&ws_dir, &Default::default()).unwrap();
+        let (rt, mut rx) = Runtime::new(ShellSpec {
+            shell: "/bin/bash".into(),
+            cwd: ws_dir.clone(),
+            env: vec![],
+            rc_dir: d.path().join("rc"),
+            scrollback: 10,
+        });
+        let mut e = Engine::new(
+            ws,
+            rt,
+            Store::at(d.path().join("state")),
+            engine::Options {
+                mode: Mode::Test {
+                    budget: Duration::from_secs(5),
+                },
+                allow_outside: false,
+                downloads: d.path().join("dl"),
+            },
+        );
+        e.open_page(0);
+        if write_new {
+            std::thread::sleep(Duration::from_millis(50));
+            write(now_ns());
+        }
+        let o = lectern::headless::drive_action(&mut e, &mut rx, 0, Duration::from_secs(30));
+        e.shutdown();
+        o.unwrap()
+    };
+    let old_only = check(false);
+    assert!(
+        old_only.is_failed()
+            && old_only
+                .text()
+                .contains("no new data since the page was opened"),
+        "{old_only:?}"
+    );
+    let fresh = check(true);
+    assert!(fresh.is_passed(), "{fresh:?}");
+}
