@@ -120,6 +120,13 @@ fn load(common: &CommonArgs) -> Result<Workshop, ExitCode> {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    // Commands that start processes run under a keeper that outlives them all.
+    if matches!(
+        cli.command,
+        None | Some(Command::Run(_) | Command::Test { .. })
+    ) {
+        lectern::runtime::keeper::protect();
+    }
     let result = match cli.command {
         Some(Command::Check {
             common,
@@ -164,6 +171,8 @@ fn main() -> ExitCode {
         Some(Command::Run(args)) => cmd_run(&args),
         None => cmd_run(&cli.run),
     };
+    // Whatever is left below lectern (a job that left its session) goes now.
+    lectern::runtime::keeper::stop_descendants();
     result.unwrap_or_else(|code| code)
 }
 

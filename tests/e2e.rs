@@ -197,7 +197,11 @@ fn assert_all_gone(pids: &[i32]) {
             return;
         }
         if Instant::now() > end {
-            panic!("processes left behind: {left:?}");
+            let what: Vec<String> = left
+                .iter()
+                .map(|p| format!("{p} {}", cmdline(*p)))
+                .collect();
+            panic!("processes left behind: {what:?}");
         }
         std::thread::sleep(Duration::from_millis(50));
     }
@@ -416,28 +420,6 @@ fn the_learners_editor_runs_in_a_pane_and_the_viewer_reloads() {
 }
 
 #[test]
-fn sigterm_and_sighup_stop_everything_and_restore_the_terminal() {
-    for sig in [libc::SIGTERM, libc::SIGHUP] {
-        let state = tempfile::tempdir().unwrap();
-        let mut l = Lectern::start(&fixture("e2e"), state.path(), &["--restart"], &[]);
-        l.wait_text("root@");
-        l.send(b"\t\t\r");
-        l.wait_text("running");
-        wait_processes(l.pid(), &["sleep 1000"]);
-        let kids = descendants(l.pid());
-        unsafe {
-            libc::kill(l.pid(), sig);
-        }
-        l.wait_exit();
-        assert_all_gone(&kids);
-        assert!(
-            !l.screen.lock().unwrap().screen().alternate_screen(),
-            "signal {sig}: alternate screen left on"
-        );
-    }
-}
-
-#[test]
 fn links_become_hyperlinks_where_the_terminal_has_them() {
     let state = tempfile::tempdir().unwrap();
     let mut l = Lectern::start(
@@ -490,4 +472,89 @@ fn a_card_for_a_busy_terminal_is_not_typed_and_enter_again_interrupts_first() {
     assert_all_gone(&sleeper);
     l.send(b"q");
     l.wait_exit();
+}
+
+/// A workshop whose service listens on `port` and whose first card leaves
+/// processes behind in two ways: a foreground job, and a job in a session of
+/// its own (`setsid`), which no session kill reaches.
+fn leaky_workshop(dir: &Path, port: u16) {
+    let content = dir.join("workshop/content");
+    std::fs::create_dir_all(&content).unwrap();
+    std::fs::create_dir_all(dir.join("exercises")).unwrap();
+    std::fs::write(
+        dir.join("workshop/lectern.yaml"),
+        format!(
+            "services:\n- name: web\n  command: python3 -m http.server {port} --bind 127.0.0.1\n  ready: http://127.0.0.1:{port}/\n  timeout: 20s\n"
+        ),
+    )
+    .unwrap();
+    std::fs::write(
+        content.join("01.md"),
+        "```terminal:execute\ncommand: setsid sleep 1001 & sleep 1000\n```\n",
+    )
+    .unwrap();
+}
+
+fn port_answers(port: u16) -> bool {
+    std::net::TcpStream::connect(("127.0.0.1", port)).is_ok()
+}
+
+#[test]
+fn every_way_lectern_ends_stops_everything_and_restores_the_terminal() {
+    let cases: &[(&str, i32, bool)] = &[
+        ("SIGTERM", libc::SIGTERM, false),
+        ("SIGHUP", libc::SIGHUP, false),
+        ("SIGINT", libc::SIGINT, false),
+        ("SIGQUIT", libc::SIGQUIT, false),
+        ("SIGUSR1", libc::SIGUSR1, false),
+        ("SIGUSR2", libc::SIGUSR2, false),
+        ("SIGPIPE", libc::SIGPIPE, false),
+        ("SIGKILL", libc::SIGKILL, false),
+        // SIGKILL to lectern itself, below the keeper that started it.
+        ("SIGKILL (lectern)", libc::SIGKILL, true),
+    ];
+    for (name, sig, inner) in cases {
+        let d = tempfile::tempdir().unwrap();
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        leaky_workshop(d.path(), port);
+        let state = d.path().join("state");
+        std::fs::create_dir_all(&state).unwrap();
+        let mut l = Lectern::start(d.path(), &state, &["--restart", "--trust"], &[]);
+        l.wait_text("root@");
+        let end = Instant::now() + DEADLINE;
+        while !port_answers(port) {
+            assert!(Instant::now() < end, "{name}: the service never answered");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        l.send(b"\r");
+        wait_processes(l.pid(), &["sleep 1000", "sleep 1001"]);
+        let kids = descendants(l.pid());
+        let target = if *inner {
+            *descendants(l.pid())
+                .iter()
+                .find(|p| cmdline(**p).starts_with(env!("CARGO_BIN_EXE_lectern")))
+                .expect("lectern below its keeper")
+        } else {
+            l.pid()
+        };
+        unsafe {
+            libc::kill(target, *sig);
+        }
+        l.wait_exit();
+        assert_all_gone(&kids);
+        let end = Instant::now() + Duration::from_secs(5);
+        while port_answers(port) {
+            assert!(Instant::now() < end, "{name}: port {port} still answers");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let screen = l.screen.lock().unwrap();
+        assert!(
+            !screen.screen().alternate_screen() && !screen.screen().hide_cursor(),
+            "{name}: the terminal was not restored"
+        );
+    }
 }

@@ -60,6 +60,11 @@ impl Drop for TerminalGuard {
 fn install_panic_hook() {
     let default = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
+        // A worker thread's panic ends only its work (runtime::guard turns it
+        // into an error where the work shows): the screen stays as it is.
+        if std::thread::current().name() != Some("main") {
+            return;
+        }
         // Processes first (they must not outlive us), then the screen, then the message.
         procs::kill_all_now();
         restore_terminal();
@@ -116,8 +121,23 @@ async fn run_async(ws: Workshop, opts: Options) -> io::Result<()> {
     )?;
     let mut term = Terminal::new(CrosstermBackend::new(io::stdout()))?;
 
-    let mut sigterm = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
-    let mut sighup = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup())?;
+    // Every signal that asks a program to end ends lectern cleanly: its
+    // processes stopped, its progress saved, the terminal restored.
+    use tokio::signal::unix::{signal, SignalKind};
+    let mut quit_signals = futures::stream::select_all(
+        [
+            SignalKind::terminate(),
+            SignalKind::hangup(),
+            SignalKind::interrupt(),
+            SignalKind::quit(),
+            SignalKind::user_defined1(),
+            SignalKind::user_defined2(),
+            SignalKind::pipe(),
+        ]
+        .into_iter()
+        .map(|k| signal(k).map(tokio_stream_of))
+        .collect::<io::Result<Vec<_>>>()?,
+    );
     let mut input = EventStream::new();
     let test_panic = std::env::var_os("LECTERN_TEST_PANIC").is_some();
     let hyperlinks = hyperlinks_supported();
@@ -187,14 +207,20 @@ async fn run_async(ws: Workshop, opts: Options) -> io::Result<()> {
                 app.on_timer(Instant::now());
                 need_draw = true;
             },
-            _ = sigterm.recv() => break,
-            _ = sighup.recv() => break,
+            _ = quit_signals.next() => break,
         }
     }
     app.engine.save();
     app.engine.shutdown();
     drop(term);
     Ok(())
+}
+
+/// A tokio signal as a stream, so several can be waited on as one.
+fn tokio_stream_of(
+    mut s: tokio::signal::unix::Signal,
+) -> std::pin::Pin<Box<dyn futures::Stream<Item = ()> + Send>> {
+    Box::pin(futures::stream::poll_fn(move |cx| s.poll_recv(cx)))
 }
 
 /// Whether the terminal lectern runs in shows OSC 8 hyperlinks. There is no

@@ -89,7 +89,15 @@ impl Engine {
         let sessions = self.rt.sessions.clone();
         let test = t.clone();
         std::thread::spawn(move || {
-            let res = examiner::run(&dir, &cwd, &env, &test, input.as_ref(), &stop, &sessions);
+            let res = crate::runtime::guard::run("running an examiner test", || {
+                examiner::run(&dir, &cwd, &env, &test, input.as_ref(), &stop, &sessions)
+            })
+            .unwrap_or_else(|why| examiner::ExamResult {
+                passed: false,
+                output: why,
+                attempts: 1,
+                took: std::time::Duration::ZERO,
+            });
             let _ = tx.send(Event::Examiner(r, res));
         });
         Outcome::Running {

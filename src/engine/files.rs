@@ -61,11 +61,14 @@ impl Engine {
                                 .to_string()
                         });
                         std::thread::spawn(move || {
-                            let result = match runtime::http::get(&u, Duration::from_secs(20)) {
-                                Ok((200..=299, body)) => save(&dir, &name, body.as_bytes()),
-                                Ok((s, _)) => Err(format!("{u} answered {s}")),
-                                Err(e) => Err(format!("cannot fetch {u}: {e}")),
-                            };
+                            let result = runtime::guard::run("downloading", || {
+                                match runtime::http::get(&u, Duration::from_secs(20)) {
+                                    Ok((200..=299, body)) => save(&dir, &name, body.as_bytes()),
+                                    Ok((s, _)) => Err(format!("{u} answered {s}")),
+                                    Err(e) => Err(format!("cannot fetch {u}: {e}")),
+                                }
+                            })
+                            .and_then(|r| r);
                             let _ = tx.send(Event::Done(r, result));
                         });
                         Outcome::Running {

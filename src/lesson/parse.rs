@@ -50,7 +50,16 @@ struct Builder<'a> {
     code: Option<(Option<String>, String, usize)>,
     next_action: usize,
     diags: Vec<Diagnostic>,
+    /// Containers (quotes, lists, emphasis) nested past the limit: their
+    /// content joins the enclosing one, so nothing downstream recurses deeply.
+    flattened_blocks: usize,
+    flattened_inlines: usize,
 }
+
+/// How deep blocks (quotes, lists, items) and inline spans may nest. Deeper
+/// content is kept, one level up.
+const MAX_BLOCK_DEPTH: usize = 24;
+const MAX_INLINE_DEPTH: usize = 24;
 
 fn options() -> Options {
     Options::ENABLE_TABLES
@@ -122,6 +131,8 @@ pub fn parse(
         code: None,
         next_action: 0,
         diags: Vec::new(),
+        flattened_blocks: 0,
+        flattened_inlines: 0,
     };
     for (event, range) in Parser::new_ext(&text, options()).into_offset_iter() {
         b.event(event, range);
@@ -306,6 +317,11 @@ impl Builder<'_> {
             _ => None,
         };
         if let Some(f) = inline_frame {
+            if self.inlines.len() >= MAX_INLINE_DEPTH {
+                self.too_deep(range.start);
+                self.flattened_inlines += 1;
+                return;
+            }
             if self.inlines.is_empty() {
                 self.inlines.push((
                     InlineFrame::Base {
@@ -363,6 +379,11 @@ impl Builder<'_> {
                     // Table head/rows and other containers are handled in place.
                     _ => return,
                 };
+                if self.blocks.len() >= MAX_BLOCK_DEPTH && !matches!(frame, Frame::Table { .. }) {
+                    self.too_deep(range.start);
+                    self.flattened_blocks += 1;
+                    return;
+                }
                 self.blocks.push(BlockFrame {
                     frame,
                     blocks: Vec::new(),
@@ -379,6 +400,11 @@ impl Builder<'_> {
             | TagEnd::Strikethrough
             | TagEnd::Link
             | TagEnd::Image => {
+                // The innermost spans end first: those were the flattened ones.
+                if self.flattened_inlines > 0 {
+                    self.flattened_inlines -= 1;
+                    return;
+                }
                 if let Some((frame, children)) = self.inlines.pop() {
                     let done = wrap(frame, children, Vec::new());
                     for i in done {
@@ -438,6 +464,11 @@ impl Builder<'_> {
                 if let Some((info, text, start)) = self.code.take() {
                     self.finish_code(info, text, start..range.end);
                 }
+            }
+            TagEnd::BlockQuote(_) | TagEnd::List(_) | TagEnd::Item | TagEnd::FootnoteDefinition
+                if self.flattened_blocks > 0 =>
+            {
+                self.flattened_blocks -= 1;
             }
             TagEnd::BlockQuote(_)
             | TagEnd::List(_)
@@ -586,6 +617,22 @@ impl Builder<'_> {
             );
         }
         self.push_block(BlockKind::Code { lang: word, text }, trange);
+    }
+
+    /// Say once per page that content nests deeper than lectern shows.
+    fn too_deep(&mut self, at: usize) {
+        if self.flattened_blocks == 0 && self.flattened_inlines == 0 {
+            let src = self.templated.source_offset(at);
+            self.diags.push(
+                Diagnostic::warning(
+                    self.path,
+                    format!(
+                        "content nests deeper than {MAX_BLOCK_DEPTH} levels; lectern shows the deeper levels one level up"
+                    ),
+                )
+                .at_offset(self.source, src),
+            );
+        }
     }
 
     /// A diagnostic at line `body_line` (0-based) of a fenced block's body.

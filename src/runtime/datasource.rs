@@ -317,7 +317,22 @@ impl QueryWorker {
                         waiting.push(q);
                     }
                     let q = waiting.remove(0);
-                    let data = run_query(&q);
+                    let data = super::guard::run("querying a dashboard", || run_query(&q))
+                        .unwrap_or_else(|why| {
+                            q.panels
+                                .iter()
+                                .map(|p| {
+                                    let error = Some(why.clone());
+                                    (
+                                        p.title.clone(),
+                                        PanelData {
+                                            series: Vec::new(),
+                                            error,
+                                        },
+                                    )
+                                })
+                                .collect()
+                        });
                     let ev = match q.what {
                         QueryFor::Tab(i, generation) => super::Event::Dashboard(
                             i,

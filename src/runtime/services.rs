@@ -135,7 +135,10 @@ pub fn start(specs: &[ServiceSpec], state_dir: &Path, tx: UnboundedSender<Event>
         let _ = std::thread::Builder::new()
             .name(format!("service-{}", spec.name))
             .spawn(move || {
-                let state = run(&spec, &dir, &log, &children, &stop);
+                let state = super::guard::run("starting a service", || {
+                    run(&spec, &dir, &log, &children, &stop)
+                })
+                .unwrap_or_else(ServiceState::Failed);
                 let _ = tx.send(Event::Service(ServiceProgress { index, state }));
             });
     }

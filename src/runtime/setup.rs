@@ -150,7 +150,9 @@ pub fn start(
                     index,
                     state: ScriptState::Running,
                 }));
-                let result = run_one(s, &cwd, &env, &stop);
+                let result =
+                    super::guard::run("running a setup script", || run_one(s, &cwd, &env, &stop))
+                        .unwrap_or_else(ScriptState::Failed);
                 let _ = tx.send(Event::Setup(Progress {
                     index,
                     state: result,

@@ -199,7 +199,8 @@ impl Terminal {
                 .name(format!("pty-{name}"))
                 .spawn(move || {
                     let mut buf = vec![0u8; 64 * 1024];
-                    loop {
+                    // A panic while parsing ends this terminal, not lectern.
+                    let _ = super::guard::run("reading a terminal", || loop {
                         let n = match reader.read(&mut buf) {
                             Ok(0) | Err(_) => break,
                             Ok(n) => n,
@@ -225,7 +226,7 @@ impl Terminal {
                         if !dirty.swap(true, Ordering::AcqRel) {
                             let _ = events.send(Event::Output(id));
                         }
-                    }
+                    });
                     exited.store(true, Ordering::Release);
                     let _ = events.send(Event::Exited(id));
                 })?;
