@@ -559,3 +559,87 @@ fn every_way_lectern_ends_stops_everything_and_restores_the_terminal() {
         );
     }
 }
+
+/// A workshop that would run things by itself: a setup script that leaves a
+/// mark, a profile, an autostart command.
+fn eager_workshop(dir: &Path) {
+    let w = dir.join("workshop");
+    std::fs::create_dir_all(w.join("content")).unwrap();
+    std::fs::create_dir_all(w.join("setup.d")).unwrap();
+    std::fs::create_dir_all(dir.join("exercises")).unwrap();
+    std::fs::write(
+        w.join("setup.d/01-mark.sh"),
+        "touch \"$WORKSHOP_DIR/setup-ran\"\n",
+    )
+    .unwrap();
+    std::fs::write(w.join("profile"), "touch \"$WORKSHOP_DIR/profile-ran\"\n").unwrap();
+    std::fs::write(
+        w.join("content/01.md"),
+        "# Eager\n\n```terminal:execute\ncommand: touch autostart-ran\nautostart: true\n```\n",
+    )
+    .unwrap();
+}
+
+#[test]
+fn an_untrusted_workshop_runs_nothing_until_the_learner_agrees() {
+    let d = tempfile::tempdir().unwrap();
+    eager_workshop(d.path());
+    let state = d.path().join("state");
+    std::fs::create_dir_all(&state).unwrap();
+    let ran = |f: &str| d.path().join(f).exists() || d.path().join("exercises").join(f).exists();
+    // First run: the consent lists everything in full; nothing has run.
+    let mut l = Lectern::start(d.path(), &state, &[], &[]);
+    let screen = l.wait_text("Trust this workshop?");
+    assert!(
+        screen.contains("touch \"$WORKSHOP_DIR/setup-ran\"")
+            && screen.contains("touch \"$WORKSHOP_DIR/profile-ran\"")
+            && screen.contains("touch autostart-ran"),
+        "{screen}"
+    );
+    std::thread::sleep(Duration::from_millis(500));
+    assert!(descendants(l.pid())
+        .iter()
+        .all(|p| !cmdline(*p).contains("bash")));
+    assert!(!ran("setup-ran") && !ran("profile-ran") && !ran("autostart-ran"));
+    // No: read-only, and the answer is not kept.
+    l.send(b"n");
+    l.wait_text("read-only");
+    l.send(b"\r");
+    l.wait_text("not run: this workshop is not trusted");
+    assert!(!ran("setup-ran") && !ran("profile-ran") && !ran("autostart-ran"));
+    l.send(b"q");
+    l.wait_exit();
+    // Asked again; yes runs it all.
+    let mut l = Lectern::start(d.path(), &state, &[], &[]);
+    l.wait_text("Trust this workshop?");
+    l.send(b"y");
+    let end = Instant::now() + DEADLINE;
+    while !(ran("setup-ran") && ran("profile-ran") && ran("autostart-ran")) {
+        assert!(
+            Instant::now() < end,
+            "trusted, but it did not run:\n{}",
+            l.contents()
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    l.send(b"q");
+    l.wait_exit();
+    // Remembered for this content...
+    let mut l = Lectern::start(d.path(), &state, &[], &[]);
+    l.wait_text("root@");
+    assert!(!l.contents().contains("Trust this workshop?"));
+    l.send(b"q");
+    l.wait_exit();
+    // ...and asked again once the content changes.
+    std::fs::write(
+        d.path().join("workshop/setup.d/01-mark.sh"),
+        "touch \"$WORKSHOP_DIR/setup-ran-again\"\n",
+    )
+    .unwrap();
+    let mut l = Lectern::start(d.path(), &state, &[], &[]);
+    l.wait_text("setup-ran-again");
+    l.send(b"n");
+    l.send(b"q");
+    l.wait_exit();
+    assert!(!ran("setup-ran-again"));
+}

@@ -95,7 +95,7 @@ fn narrow_screen() {
 fn help_overlay() {
     let state = tempfile::tempdir().unwrap();
     let mut a = app("classic", state.path());
-    a.overlay = Some(Overlay::Help);
+    a.overlay = Some(Overlay::Help { scroll: 0 });
     insta::assert_snapshot!(draw(&mut a, 100, 30));
 }
 

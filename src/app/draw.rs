@@ -236,9 +236,10 @@ fn centered(area: Rect, w: u16, h: u16) -> Rect {
 fn draw_overlay(f: &mut Frame, app: &App, o: &Overlay) {
     let area = f.area();
     let (title, lines, w, h): (&str, Vec<Line>, u16, u16) = match o {
-        Overlay::Help => {
+        Overlay::Help { scroll } => {
             let lines: Vec<Line> = KEYS
                 .iter()
+                .skip(*scroll)
                 .map(|(k, d)| {
                     if d.is_empty() {
                         Line::styled(
@@ -255,8 +256,13 @@ fn draw_overlay(f: &mut Frame, app: &App, o: &Overlay) {
                     }
                 })
                 .collect();
-            let h = lines.len() as u16 + 2;
-            (" Keys (Esc closes) ", lines, 72, h)
+            let h = KEYS.len() as u16 + 2;
+            let title = if h > area.height.saturating_sub(2) {
+                " Keys (↑↓ for more, Esc closes) "
+            } else {
+                " Keys (Esc closes) "
+            };
+            (title, lines, 72, h)
         }
         Overlay::Pages { selected } => {
             let lines = app
@@ -298,24 +304,33 @@ fn draw_overlay(f: &mut Frame, app: &App, o: &Overlay) {
             60,
             6,
         ),
-        Overlay::Trust => (
-            " Run actions automatically? ",
-            vec![
-                Line::raw(format!(
-                    "“{}” has actions that run by themselves when a page opens.",
-                    clean_line(&app.engine.ws.title)
-                )),
-                Line::raw("They type commands into your terminals. Allow that for this workshop?"),
-                Line::raw("(You can always run each action yourself with Enter.)"),
-                Line::raw(""),
-                Line::styled(
-                    "y: trust this workshop      n: not now",
-                    Style::default().fg(Color::Yellow),
-                ),
-            ],
-            76,
-            7,
-        ),
+        Overlay::Consent { scroll, lines } => {
+            let mut shown: Vec<Line> = lines
+                .iter()
+                .skip(*scroll)
+                .map(|l| {
+                    if l.starts_with('■') {
+                        Line::styled(
+                            clean_line(l),
+                            Style::default()
+                                .fg(Color::Cyan)
+                                .add_modifier(Modifier::BOLD),
+                        )
+                    } else {
+                        Line::raw(clean_line(l))
+                    }
+                })
+                .collect();
+            if shown.is_empty() {
+                shown.push(Line::raw(""));
+            }
+            (
+                " Trust this workshop? y: yes, run it · n: no, read-only · ↑↓ PgUp PgDn: read ",
+                shown,
+                area.width.saturating_sub(4),
+                area.height.saturating_sub(4),
+            )
+        }
         Overlay::Input {
             prompt,
             value,

@@ -37,14 +37,20 @@ pub enum View {
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Overlay {
-    Help,
+    Help {
+        scroll: usize,
+    },
     Pages {
         selected: usize,
     },
     ConfirmQuit {
         busy: Vec<String>,
     },
-    Trust,
+    /// What the workshop would run by itself, in full, before it may.
+    Consent {
+        scroll: usize,
+        lines: Vec<String>,
+    },
     SetupLog {
         scroll: usize,
     },
@@ -179,14 +185,42 @@ pub struct App {
     pub logs: (Option<Instant>, Vec<ratatui::text::Line<'static>>),
     laid_key: Option<(u16, usize, u64)>,
     generation: u64,
+    /// Terminals, services and setup started (only once the workshop is trusted).
+    launched: bool,
+}
+
+/// The consent overlay's text: each thing the workshop runs, in full.
+pub fn consent_lines(title: &str, items: &[crate::engine::consent::Item]) -> Vec<String> {
+    let mut out = vec![
+        format!("“{title}” runs these on your machine when you let it:"),
+        String::new(),
+    ];
+    for it in items {
+        out.push(format!("■ {}", it.title));
+        out.extend(it.text.lines().map(|l| format!("    {l}")));
+        out.push(String::new());
+    }
+    out.push(
+        "Until you agree, nothing of it runs: the lesson is read-only. Your answer \"yes\" is kept until the workshop's content changes."
+            .into(),
+    );
+    out
 }
 
 impl App {
     pub fn new(mut engine: Engine, restart: bool, trust: bool) -> App {
         let notice = engine.resume(restart);
-        if trust {
-            engine.progress.trusted = Some(true);
-        }
+        let items = crate::engine::consent::what_runs(&engine.ws);
+        // Trusted before (this very content), told so now, or nothing runs by itself.
+        let consent = if trust || engine.trusted() || items.is_empty() {
+            engine.trust();
+            None
+        } else {
+            Some(Overlay::Consent {
+                scroll: 0,
+                lines: consent_lines(&engine.ws.title, &items),
+            })
+        };
         let mut app = App {
             engine,
             focus: Focus::Lesson,
@@ -206,7 +240,9 @@ impl App {
             logs: (None, Vec::new()),
             laid_key: None,
             generation: 0,
+            launched: false,
         };
+        app.overlay = consent;
         app.selected = app.visible_cards().first().copied();
         app.folded = app.initial_folds();
         app.take_notes();
@@ -320,19 +356,13 @@ impl App {
         if ids.is_empty() {
             return;
         }
-        match self.engine.progress.trusted {
-            Some(true) => {
-                for id in ids {
-                    self.run_action(id);
-                }
-            }
-            Some(false) => {
-                self.notice = Some(
-                    "autostart actions skipped: this workshop is not trusted (start with --trust)"
-                        .into(),
-                )
-            }
-            None => self.overlay = Some(Overlay::Trust),
+        if self.engine.read_only() {
+            self.notice =
+                Some("autostart actions skipped: the workshop is read-only (T to review)".into());
+            return;
+        }
+        for id in ids {
+            self.run_action(id);
         }
     }
 
@@ -772,7 +802,9 @@ impl App {
                         .clamp(0, self.engine.page_count() as isize - 1)
                         as usize;
                 }
-                Some(Overlay::SetupLog { scroll }) => {
+                Some(Overlay::SetupLog { scroll })
+                | Some(Overlay::Consent { scroll, .. })
+                | Some(Overlay::Help { scroll }) => {
                     *scroll = (*scroll as isize + d).max(0) as usize
                 }
                 _ => {}
@@ -780,18 +812,24 @@ impl App {
             Intent::OverlayAccept => match self.overlay.take() {
                 Some(Overlay::Pages { selected }) => self.apply(Intent::GotoPage(selected)),
                 Some(Overlay::ConfirmQuit { .. }) => self.quit = true,
-                Some(Overlay::Trust) => self.apply(Intent::Trust(true)),
+                Some(Overlay::Consent { .. }) => self.apply(Intent::Trust(true)),
                 Some(Overlay::Input { value, target, .. }) => self.input_done(value, target),
                 _ => {}
             },
             Intent::Trust(yes) => {
                 self.overlay = None;
-                self.engine.progress.trusted = Some(yes);
-                self.engine.save();
                 if yes {
-                    self.autostart();
+                    self.engine.trust();
+                    if let Err(e) = self.launch() {
+                        self.notice = Some(format!("cannot start the terminals: {e}"));
+                    }
+                    self.start();
                 } else {
-                    self.notice = Some("autostart actions skipped; run them with Enter".into());
+                    self.engine.decline();
+                    self.notice = Some(
+                        "read-only: nothing of this workshop runs (T shows what it would run)"
+                            .into(),
+                    );
                 }
             }
             Intent::CycleTab(d) => {
@@ -1068,8 +1106,12 @@ impl App {
         };
     }
 
-    /// Start the workshop's terminals, services and setup scripts.
+    /// Start the workshop's terminals, services and setup scripts, once it is trusted.
     pub fn launch(&mut self) -> std::io::Result<()> {
+        if self.launched || self.engine.read_only() {
+            return Ok(());
+        }
+        self.launched = true;
         let tx = self.engine.rt.sender();
         crate::ui::highlight::start_loading(move || {
             let _ = tx.send(crate::runtime::Event::Redraw);
@@ -1082,7 +1124,9 @@ impl App {
 
     /// Start the page the learner is on (autostart) once the app is up.
     pub fn start(&mut self) {
-        self.autostart();
+        if !self.engine.read_only() {
+            self.autostart();
+        }
         self.take_notes();
     }
 }

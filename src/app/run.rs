@@ -374,8 +374,10 @@ fn key_intent(app: &App, k: &KeyEvent, test_panic: bool) -> Option<Intent> {
     }
     if let Some(o) = &app.overlay {
         return match (o, k.code) {
-            (Overlay::Trust, KeyCode::Char('y')) => Some(Intent::Trust(true)),
-            (Overlay::Trust, KeyCode::Char('n') | KeyCode::Esc) => Some(Intent::Trust(false)),
+            (Overlay::Consent { .. }, KeyCode::Char('y')) => Some(Intent::Trust(true)),
+            (Overlay::Consent { .. }, KeyCode::Char('n') | KeyCode::Esc | KeyCode::Char('q')) => {
+                Some(Intent::Trust(false))
+            }
             (Overlay::ConfirmQuit { .. }, KeyCode::Char('y') | KeyCode::Enter) => {
                 Some(Intent::OverlayAccept)
             }
@@ -388,7 +390,7 @@ fn key_intent(app: &App, k: &KeyEvent, test_panic: bool) -> Option<Intent> {
             (_, KeyCode::PageUp) => Some(Intent::OverlayMove(-10)),
             (_, KeyCode::PageDown) => Some(Intent::OverlayMove(10)),
             (
-                Overlay::Help | Overlay::Pages { .. } | Overlay::SetupLog { .. },
+                Overlay::Help { .. } | Overlay::Pages { .. } | Overlay::SetupLog { .. },
                 KeyCode::Esc | KeyCode::Char('q' | '?' | 'l' | 'L'),
             ) => Some(Intent::CloseOverlay),
             _ => None,
@@ -436,7 +438,7 @@ fn key_intent(app: &App, k: &KeyEvent, test_panic: bool) -> Option<Intent> {
             KeyCode::Char('[') => Some(Intent::CycleTab(-1)),
             KeyCode::Char(']') => Some(Intent::CycleTab(1)),
             KeyCode::Char('q') => Some(Intent::Quit),
-            KeyCode::Char('?') => Some(Intent::Open(Overlay::Help)),
+            KeyCode::Char('?') => Some(Intent::Open(Overlay::Help { scroll: 0 })),
             _ => None,
         };
     }
@@ -444,11 +446,18 @@ fn key_intent(app: &App, k: &KeyEvent, test_panic: bool) -> Option<Intent> {
     Some(match k.code {
         KeyCode::Char('q') => Intent::Quit,
         KeyCode::Char('c') if ctrl => Intent::Quit,
-        KeyCode::Char('?') => Intent::Open(Overlay::Help),
+        KeyCode::Char('?') => Intent::Open(Overlay::Help { scroll: 0 }),
         KeyCode::Char('l') => Intent::Open(Overlay::Pages {
             selected: app.engine.page,
         }),
         KeyCode::Char('L') => Intent::Open(Overlay::SetupLog { scroll: 0 }),
+        KeyCode::Char('T') => Intent::Open(Overlay::Consent {
+            scroll: 0,
+            lines: super::consent_lines(
+                &app.engine.ws.title,
+                &crate::engine::consent::what_runs(&app.engine.ws),
+            ),
+        }),
         KeyCode::Tab => Intent::SelectCard(1),
         KeyCode::BackTab => Intent::SelectCard(-1),
         KeyCode::Enter => Intent::RunSelected,

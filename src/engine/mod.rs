@@ -3,6 +3,7 @@
 //! events from the runtime) and show what comes back: outcomes in
 //! `Engine::outcomes`, and `Note`s about what to bring forward.
 
+pub mod consent;
 pub mod dashboards;
 pub mod editor;
 mod examiner;
@@ -160,12 +161,25 @@ pub struct Engine {
     queries: runtime::datasource::QueryWorker,
     /// When the current page was opened (unix ms): dashboard checks count newer points only.
     page_opened_ms: i64,
+    /// The hash the learner's trust is kept with (consent::content_hash).
+    content_hash: String,
+    /// The learner said no, or has not answered yet: nothing of the workshop runs.
+    read_only: bool,
+    /// Whether lectern may write its own state (after an answer, or in a test).
+    writes: bool,
 }
 
 impl Engine {
     /// An engine for `ws` on runtime `rt` (nothing is started yet).
     pub fn new(ws: Workshop, rt: Runtime, store: Store, opts: Options) -> Engine {
         let rt_sender = rt.sender();
+        let testing = matches!(opts.mode, Mode::Test { .. });
+        // `lectern test` is the author's own run: running it is the consent.
+        let content_hash = if testing {
+            String::new()
+        } else {
+            consent::content_hash(&ws)
+        };
         let doc = if ws.pages.is_empty() {
             PageDoc::default()
         } else {
@@ -194,6 +208,9 @@ impl Engine {
             downloads: opts.downloads,
             queries: runtime::datasource::QueryWorker::start(rt_sender),
             page_opened_ms: dashboards::now_ms(),
+            content_hash,
+            read_only: !testing,
+            writes: testing,
         };
         e.builtin_dashboards();
         e
@@ -228,6 +245,33 @@ impl Engine {
             self.doc = page::load(&self.ws, page);
         }
         notice
+    }
+
+    /// Whether the learner trusted this workshop as it is now.
+    pub fn trusted(&self) -> bool {
+        !self.read_only || self.progress.trusted.as_deref() == Some(self.content_hash.as_str())
+    }
+
+    /// The learner agreed to what the workshop runs: kept with its content hash.
+    pub fn trust(&mut self) {
+        self.progress.trusted = Some(self.content_hash.clone());
+        self.read_only = false;
+        self.writes = true;
+        self.save();
+    }
+
+    /// The learner said no: the lesson is read-only, and the answer is not kept.
+    pub fn decline(&mut self) {
+        self.read_only = true;
+        self.writes = true;
+        if self.progress.trusted.is_some() {
+            self.progress.trusted = None;
+        }
+        self.save();
+    }
+
+    pub fn read_only(&self) -> bool {
+        self.read_only
     }
 
     pub fn store(&self) -> &Store {
@@ -330,6 +374,9 @@ impl Engine {
     }
 
     pub fn save(&mut self) {
+        if !self.writes {
+            return;
+        }
         let mut actions: std::collections::BTreeMap<
             String,
             std::collections::BTreeMap<usize, outcome::Saved>,
@@ -396,6 +443,11 @@ impl Engine {
             page: self.page,
             id,
         };
+        if self.read_only {
+            let o = Outcome::NeedsPerson(Why::NotTrusted);
+            self.settle(r, o.clone());
+            return Some(o);
+        }
         // A command that was not typed (the terminal was busy) ran nothing: no cooldown.
         let ran = !matches!(self.outcomes.get(&r), Some(Outcome::NeedsPerson(_)));
         if self.mode == Mode::Interactive && ran {

@@ -60,6 +60,8 @@ pub enum Why {
     Input { what: String },
     /// The shell has no integration: the command was typed, its end cannot be seen.
     Unobservable { shell: String },
+    /// The learner has not trusted the workshop: nothing of it runs.
+    NotTrusted,
 }
 
 impl Why {
@@ -72,6 +74,9 @@ impl Why {
             Why::Input { what } => what.clone(),
             Why::Unobservable { shell } => {
                 format!("sent; {shell} has no shell integration, so its end cannot be seen")
+            }
+            Why::NotTrusted => {
+                "not run: this workshop is not trusted (T shows what it runs)".into()
             }
         }
     }

@@ -12,8 +12,9 @@ use super::outcome::Saved;
 pub struct Progress {
     /// Name of the current page.
     pub page: Option<String>,
-    /// Whether the user allowed autostart actions for this workshop.
-    pub trusted: Option<bool>,
+    /// The content hash of the workshop as the learner trusted it (never a "no").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trusted: Option<String>,
     /// Settled action outcomes by page name, then action id.
     #[serde(default)]
     pub actions: BTreeMap<String, BTreeMap<usize, Saved>>,
@@ -24,7 +25,7 @@ impl Progress {
     pub fn from_json(v: &serde_json::Value) -> Progress {
         let mut p = Progress {
             page: v["page"].as_str().map(String::from),
-            trusted: v["trusted"].as_bool(),
+            trusted: v["trusted"].as_str().map(String::from),
             actions: BTreeMap::new(),
         };
         if let Some(pages) = v["actions"].as_object() {
@@ -56,7 +57,7 @@ mod tests {
     fn round_trip_and_unknown_entries_are_dropped() {
         let mut p = Progress {
             page: Some("intro".into()),
-            trusted: Some(true),
+            trusted: Some("abc".into()),
             ..Default::default()
         };
         let saved = Saved::from_outcome(&Outcome::Passed(Detail::exit(

@@ -27,6 +27,7 @@ pub const KEYS: &[(&str, &str)] = &[
     ("[ ]", "previous / next tab: terminals, Editor, dashboards"),
     ("e", "edit the editor's file in $VISUAL / $EDITOR"),
     ("L", "setup script logs"),
+    ("T", "what this workshop runs; trust it"),
     ("?", "this help"),
     ("q", "quit (asks while commands run)"),
     ("In a terminal", ""),
