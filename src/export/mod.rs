@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
-use crate::action::{ActionKind, DashboardAction, FilesAction};
+use crate::action::{ActionKind, DashboardAction, FilesAction, Session, TerminalAction};
 use crate::workshop::Workshop;
 pub use plan::{Inputs, Plan, Uses};
 pub use report::Report;
@@ -311,6 +311,22 @@ fn uses(ws: &Workshop) -> Uses {
             let a = &ab.action;
             if crate::action::fields::key_line(&a.body, "lectern").is_some() {
                 hints += 1;
+            }
+            let session = match &a.kind {
+                ActionKind::Terminal(
+                    TerminalAction::Execute { session, .. }
+                    | TerminalAction::Interrupt { session }
+                    | TerminalAction::Input { session, .. }
+                    | TerminalAction::Clear { session }
+                    | TerminalAction::Select { session },
+                ) => Some(session),
+                _ => None,
+            };
+            if let Some(Session::Named(n)) = session {
+                let n: usize = n.trim().parse().unwrap_or(0);
+                if n <= 3 {
+                    u.terminals = u.terminals.max(n);
+                }
             }
             match &a.kind {
                 ActionKind::Editor(_) => u.editor = true,

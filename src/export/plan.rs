@@ -17,6 +17,8 @@ pub struct Uses {
     pub examiner: bool,
     pub downloads: bool,
     pub uploads: bool,
+    /// The highest numbered terminal (`session: "2"`) actions type into.
+    pub terminals: usize,
     /// Dashboard tab names that actions open, create or reload.
     pub dashboard_names: Vec<String>,
     /// Action blocks with a `lectern:` key, and on how many pages.
@@ -161,7 +163,51 @@ fn plural(n: usize) -> &'static str {
 
 /// Switch on what the pages' actions need (Educates leaves these off).
 fn enable_applications(spec: &mut Value, uses: &Uses, report: &mut Report) {
+    let any = uses.editor || uses.examiner || uses.downloads || uses.uploads || uses.terminals > 1;
+    if !any {
+        return;
+    }
     let apps = object(object_at(spec, "session"), "applications");
+    let layout = apps
+        .get("terminal")
+        .and_then(|t| t.get("layout"))
+        .and_then(Value::as_str);
+    let shown = match layout {
+        Some("split") => 2,
+        Some("split/2") => 3,
+        Some("none") => 0,
+        _ => 1,
+    };
+    if uses.terminals > shown {
+        let want = if uses.terminals >= 3 {
+            "split/2"
+        } else {
+            "split"
+        };
+        match layout {
+            None => {
+                let t = apps.entry("terminal").or_insert_with(|| json!({}));
+                if !t.is_object() {
+                    *t = json!({});
+                }
+                if t.get("enabled").is_none() {
+                    t["enabled"] = json!(true);
+                }
+                t["layout"] = json!(want);
+                report.mapped(
+                    format!("actions typing into terminal {}", uses.terminals),
+                    format!("spec.session.applications.terminal.layout: {want}"),
+                );
+            }
+            Some(l) => report.warning(
+                format!("spec.session.applications.terminal.layout: {l}"),
+                format!(
+                    "shows {shown} terminal(s) but actions type into terminal {}",
+                    uses.terminals
+                ),
+            ),
+        }
+    }
     for (needed, app, why) in [
         (uses.editor, "editor", "editor actions on the pages"),
         (uses.examiner, "examiner", "examiner:execute-test actions"),
@@ -349,6 +395,30 @@ mod tests {
             super::super::report::Kind::Mapped,
             "no workshop/lectern.yaml"
         ));
+    }
+
+    #[test]
+    fn a_second_terminal_in_the_pages_splits_the_layout() {
+        let mut inputs = Inputs {
+            name: "w".into(),
+            uses: Uses {
+                terminals: 2,
+                ..Uses::default()
+            },
+            ..Inputs::default()
+        };
+        let p = plan(&inputs).unwrap();
+        assert_eq!(
+            p.workshop["spec"]["session"]["applications"]["terminal"],
+            json!({"enabled": true, "layout": "split"})
+        );
+        inputs.uses.terminals = 1;
+        let p = plan(&inputs).unwrap();
+        assert!(
+            p.workshop["spec"].get("session").is_none(),
+            "{}",
+            p.workshop
+        );
     }
 
     #[test]

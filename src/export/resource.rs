@@ -167,6 +167,11 @@ fn move_field(spec: &mut Value, from: &[&str], to: &[&str], report: &mut Report)
     }
 }
 
+/// The value at `path`, if there is one. (Indexing a mutable Value would add nulls.)
+pub fn at_mut<'a>(v: &'a mut Value, path: &[&str]) -> Option<&'a mut Value> {
+    path.iter().try_fold(v, |at, key| at.get_mut(*key))
+}
+
 fn take(v: &mut Value, path: &[&str]) -> Option<Value> {
     let (last, parents) = path.split_last()?;
     let mut at = v;
@@ -248,12 +253,11 @@ fn upgrade(doc: &mut Value, report: &mut Report) {
             "the OpenShift console is no longer provided",
         );
     }
-    rename_policy(
-        &mut spec["session"]["namespaces"],
-        "spec.session.namespaces",
-        report,
-    );
-    if let Some(list) = spec["session"]["namespaces"]["secondary"].as_array_mut() {
+    if let Some(ns) = at_mut(spec, &["session", "namespaces"]) {
+        rename_policy(ns, "spec.session.namespaces", report);
+    }
+    let secondary = at_mut(spec, &["session", "namespaces", "secondary"]);
+    if let Some(list) = secondary.and_then(Value::as_array_mut) {
         for (i, ns) in list.iter_mut().enumerate() {
             rename_policy(
                 ns,
@@ -267,7 +271,7 @@ fn upgrade(doc: &mut Value, report: &mut Report) {
         ("environment", "objects"),
         ("request", "objects"),
     ] {
-        if let Some(list) = spec[section][key].as_array_mut() {
+        if let Some(list) = at_mut(spec, &[section, key]).and_then(Value::as_array_mut) {
             for obj in list {
                 relabel(obj, &format!("spec.{section}.{key}"), report);
             }
@@ -277,17 +281,14 @@ fn upgrade(doc: &mut Value, report: &mut Report) {
 
 /// `anyuid` -> `baseline`, `nonroot` -> `restricted`, `custom` -> `privileged`.
 fn rename_policy(ns: &mut Value, at: &str, report: &mut Report) {
-    let policy = &mut ns["security"]["policy"];
+    let Some(policy) = at_mut(ns, &["security", "policy"]) else {
+        return;
+    };
     let new = match policy.as_str() {
         Some("anyuid") => "baseline",
         Some("nonroot") => "restricted",
         Some("custom") => "privileged",
-        _ => {
-            if ns["security"].as_object().is_some_and(Map::is_empty) {
-                ns.as_object_mut().map(|m| m.remove("security"));
-            }
-            return;
-        }
+        _ => return,
     };
     report.mapped(
         format!("{at}.security.policy {}", shown(policy)),
@@ -299,7 +300,7 @@ fn rename_policy(ns: &mut Value, at: &str, report: &mut Report) {
 /// Labels and annotations of session objects under the old API group's prefix.
 fn relabel(obj: &mut Value, at: &str, report: &mut Report) {
     for part in ["labels", "annotations"] {
-        let Some(map) = obj["metadata"][part].as_object_mut() else {
+        let Some(map) = at_mut(obj, &["metadata", part]).and_then(Value::as_object_mut) else {
             continue;
         };
         let old: Vec<String> = map
@@ -415,6 +416,18 @@ status: {eduk8s: {}}
         assert!(out.get("status").is_none());
         assert!(r.mentions(super::super::report::Kind::Dropped, "spec.content.files"));
         assert!(r.mentions(super::super::report::Kind::Mapped, "spec.session.budget"));
+    }
+
+    #[test]
+    fn upgrading_adds_nothing_that_was_not_there() {
+        let doc = yaml(
+            "apiVersion: training.eduk8s.io/v1alpha2\nkind: Workshop\nmetadata: {name: w}\nspec: {title: T, description: D, session: {objects: [{kind: Secret}]}}\n",
+        );
+        let out = normalize(Some(&doc), "n", "t", "d", &mut Report::default()).unwrap();
+        assert_eq!(
+            out["spec"],
+            json!({"title": "T", "description": "D", "session": {"objects": [{"kind": "Secret"}]}})
+        );
     }
 
     #[test]

@@ -404,6 +404,14 @@ fn prometheus(
 
 type Rewrites = Vec<(String, String)>;
 
+/// The items of the list at `v[key]`, if it is one (indexing would add a null).
+fn list<'a>(v: &'a mut Value, key: &str) -> Vec<&'a mut Value> {
+    match v.get_mut(key).and_then(Value::as_array_mut) {
+        Some(a) => a.iter_mut().collect(),
+        None => Vec::new(),
+    }
+}
+
 /// Point loopback scrape targets where they are from inside the container.
 /// The text is kept as written when nothing changes.
 fn rewrite_targets(
@@ -414,9 +422,9 @@ fn rewrite_targets(
     let mut doc = crate::yaml::parse(text).map_err(|e| e.message)?;
     let mut rewrites = Vec::new();
     let mut to_learner = false;
-    for job in doc["scrape_configs"].as_array_mut().into_iter().flatten() {
-        for sc in job["static_configs"].as_array_mut().into_iter().flatten() {
-            for t in sc["targets"].as_array_mut().into_iter().flatten() {
+    for job in list(&mut doc, "scrape_configs") {
+        for sc in list(job, "static_configs") {
+            for t in list(sc, "targets") {
                 let Some(target) = t.as_str() else { continue };
                 let Some((host, Some(port))) = host_port(target) else {
                     continue;
