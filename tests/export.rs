@@ -419,6 +419,37 @@ fn bad_input_is_refused_with_the_file_and_what_to_do() {
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("--force"), "{err}");
 
+    // --force replaces what export wrote before, and only that.
+    let again = tmp.path().join("again");
+    export(&src, &again);
+    std::fs::write(again.join("notes.txt"), "mine").unwrap();
+    let (code, _, err) = lectern(&[
+        "export",
+        src.to_str().unwrap(),
+        "--out",
+        again.to_str().unwrap(),
+        "--force",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        std::fs::read_to_string(again.join("notes.txt")).unwrap(),
+        "mine"
+    );
+
+    // Content with errors is not exported.
+    let (code, _, err) = lectern(&[
+        "export",
+        "tests/fixtures/broken",
+        "--out",
+        tmp.path().join("o-broken").to_str().unwrap(),
+    ]);
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        err.contains("page-one.md") && err.contains("fix them first"),
+        "{err}"
+    );
+    assert!(!tmp.path().join("o-broken").exists());
+
     // A link to a file outside the workshop.
     #[cfg(unix)]
     {
