@@ -26,6 +26,7 @@ pub fn copy_folder(
     out: &Path,
     copied: &mut Copied,
 ) -> Result<(), ExportError> {
+    inside(root, &root.join(rel))?;
     let mut seen = HashSet::new();
     walk(
         root,
@@ -35,6 +36,27 @@ pub fn copy_folder(
         &mut seen,
         copied,
     )
+}
+
+/// Refuse a path of the workshop that leads outside it (through a symlink).
+pub fn inside(root: &Path, path: &Path) -> Result<(), ExportError> {
+    let real = path.canonicalize().map_err(|_| ExportError::Content {
+        file: path.to_path_buf(),
+        message: "this path leads nowhere (a broken symlink?)".into(),
+        help: "remove it, or make it point at a file of the workshop".into(),
+    })?;
+    if real.starts_with(root) {
+        Ok(())
+    } else {
+        Err(ExportError::Content {
+            file: path.to_path_buf(),
+            message: format!(
+                "this symlink points outside the workshop ({})",
+                real.display()
+            ),
+            help: "put the file itself in the workshop instead of a link to it".into(),
+        })
+    }
 }
 
 fn io(path: &Path) -> impl FnOnce(std::io::Error) -> ExportError + '_ {
@@ -77,22 +99,8 @@ fn walk(
         }
         let meta = std::fs::symlink_metadata(&path).map_err(io(&path))?;
         let target_meta = if meta.file_type().is_symlink() {
-            let target = path.canonicalize().map_err(|_| ExportError::Content {
-                file: path.clone(),
-                message: "this symlink points at nothing".into(),
-                help: "remove it, or make it point at a file of the workshop".into(),
-            })?;
-            if !target.starts_with(root) {
-                return Err(ExportError::Content {
-                    file: path.clone(),
-                    message: format!(
-                        "this symlink points outside the workshop ({})",
-                        target.display()
-                    ),
-                    help: "put the file itself in the workshop instead of a link to it".into(),
-                });
-            }
-            std::fs::metadata(&target).map_err(io(&target))?
+            inside(root, &path)?;
+            std::fs::metadata(&path).map_err(io(&path))?
         } else {
             meta
         };

@@ -210,6 +210,9 @@ fn prepare_out(root: &Path, out: &Path, opts: &Options) -> Result<PathBuf, Expor
 /// Read what the plan needs from the workshop's files.
 pub fn read_inputs(ws: &Workshop) -> Result<Inputs, ExportError> {
     let resource_path = ws.root.join("resources").join("workshop.yaml");
+    if resource_path.exists() {
+        copy::inside(&ws.root, &resource_path)?;
+    }
     let resource = match std::fs::read_to_string(&resource_path) {
         Ok(text) => {
             let docs = crate::yaml::parse_all(&text).map_err(|e| ExportError::Content {
@@ -271,6 +274,7 @@ fn read_dashboards(ws: &Workshop) -> Result<Vec<grafana::DashboardFile>, ExportE
             .collect();
         paths.sort();
         for p in paths {
+            copy::inside(&ws.root, &p)?;
             let text = std::fs::read_to_string(&p).map_err(|source| ExportError::Io {
                 path: p.clone(),
                 source,
