@@ -172,6 +172,7 @@ fn the_bundled_workshop_exports_to_a_valid_workshop_with_its_services() {
     let session = &doc["spec"]["session"];
     let docker = &session["applications"]["docker"];
     assert_eq!(docker["enabled"], true);
+    assert_eq!(docker["memory"], "1024Mi");
     let services = &docker["compose"]["services"];
     let image = |name: &str| services[name]["image"].as_str().unwrap_or("").to_string();
     assert!(

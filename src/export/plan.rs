@@ -258,6 +258,16 @@ fn add_compose(spec: &mut Value, services: Map<String, Value>, report: &mut Repo
             "spec.session.applications.docker.enabled: true",
         );
     }
+    // Every compose container lives within the docker daemon's memory (768Mi
+    // unless set): give each service room.
+    let want = 256 * (services.len() + 1);
+    if docker.get("memory").is_none() && want > 768 {
+        docker["memory"] = json!(format!("{want}Mi"));
+        report.mapped(
+            format!("{} services in one session", services.len()),
+            format!("spec.session.applications.docker.memory: {want}Mi"),
+        );
+    }
     let existing = object(object_at(docker, "compose"), "services");
     for (name, svc) in services {
         if existing.contains_key(&name) {
