@@ -11,6 +11,7 @@ pub mod app;
 pub mod check;
 pub mod diag;
 pub mod engine;
+pub mod export;
 pub mod headless;
 pub mod lesson;
 pub mod model;

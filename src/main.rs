@@ -1,6 +1,6 @@
 //! The `lectern` command line: parses arguments and calls the library.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -59,6 +59,19 @@ enum Command {
         /// Let file actions reach outside the workshop's files.
         #[arg(long)]
         allow_outside_files: bool,
+    },
+    /// Write a folder that Educates deploys on Kubernetes: the Workshop
+    /// resource, the workshop's files, and its services as compose services.
+    Export {
+        /// The workshop: the folder that holds `workshop/`, or `workshop/` itself.
+        #[arg(default_value = ".")]
+        dir: PathBuf,
+        /// The folder to write (new or empty).
+        #[arg(long, value_name = "OUT")]
+        out: PathBuf,
+        /// Write into a folder that is not empty, replacing what export writes there.
+        #[arg(long)]
+        force: bool,
     },
     /// Print a page as plain text.
     Render {
@@ -168,6 +181,7 @@ fn main() -> ExitCode {
                 }
             }
         }
+        Some(Command::Export { dir, out, force }) => cmd_export(&dir, &out, force),
         Some(Command::Run(args)) => cmd_run(&args),
         None => cmd_run(&cli.run),
     };
@@ -203,6 +217,33 @@ fn cmd_check(common: &CommonArgs, format: Format, strict: bool) -> Result<ExitCo
     } else {
         ExitCode::SUCCESS
     })
+}
+
+fn cmd_export(dir: &Path, out: &Path, force: bool) -> Result<ExitCode, ExitCode> {
+    let ws = workshop::load(dir, &LoadOptions::default()).map_err(|e| {
+        eprintln!("lectern: {e}");
+        ExitCode::from(2)
+    })?;
+    let opts = lectern::export::Options { force };
+    match lectern::export::export(&ws, out, &opts) {
+        Ok(report) => {
+            print!("{}", report.render_text());
+            println!(
+                "\nWrote {}. To run it for a class on a cluster with Educates:\n  cd {} && educates publish-workshop && educates deploy-workshop",
+                out.display(),
+                out.display()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(e @ lectern::export::ExportError::Check { .. }) => {
+            eprintln!("{e}");
+            Err(ExitCode::from(1))
+        }
+        Err(e) => {
+            eprintln!("lectern: {e}");
+            Err(ExitCode::from(2))
+        }
+    }
 }
 
 fn cmd_render(
