@@ -150,6 +150,57 @@ fn check_targets(
             ) => "src",
             _ => "file",
         });
+        // Every path an action names must stay inside the workshop's files.
+        let outside = |path: &str, what: &str| -> Option<Diagnostic> {
+            let refused = match what {
+                "download" => crate::paths::plain_name(path).err(),
+                "upload" => {
+                    let rel = path
+                        .trim()
+                        .trim_start_matches("~/")
+                        .trim_start_matches("uploads/");
+                    let rel = rel.trim_end_matches('/');
+                    (!rel.is_empty())
+                        .then(|| {
+                            crate::paths::within(&workshop.home_dir().join("uploads"), rel).err()
+                        })
+                        .flatten()
+                }
+                _ => crate::paths::learner_path(
+                    workshop.home_dir(),
+                    &workshop.exercises_dir(),
+                    path,
+                    false,
+                )
+                .err(),
+            };
+            refused.map(|why| {
+                Diagnostic::error(page_path, format!("`{}`: {why}", ab.action.name))
+                    .at(source, field_line(what), 1)
+                    .with_help("content paths stay inside the workshop; a learner can allow more with --allow-outside-files")
+            })
+        };
+        match &ab.action.kind {
+            ActionKind::Editor(e) => {
+                for p in [e.file(), e.creates()].into_iter().flatten() {
+                    out.extend(outside(p, "file"));
+                }
+            }
+            ActionKind::Files(crate::action::FilesAction::Download { path, download, .. }) => {
+                out.extend(path.as_deref().and_then(|p| outside(p, "path")));
+                out.extend(download.as_deref().and_then(|d| outside(d, "download")));
+            }
+            ActionKind::Files(crate::action::FilesAction::CopyContents {
+                path: Some(p), ..
+            }) => {
+                out.extend(outside(p, "path"));
+            }
+            ActionKind::Files(
+                crate::action::FilesAction::Upload { path: p }
+                | crate::action::FilesAction::UploadMany { directory: p },
+            ) => out.extend(outside(p, "upload")),
+            _ => {}
+        }
         match &ab.action.kind {
             ActionKind::Editor(e) => {
                 if let Some(file) = e.file() {
@@ -221,13 +272,15 @@ pub fn image_path(workshop: &Workshop, page_path: &Path, url: &str) -> Option<Pa
     let rel = url.split(['?', '#']).next().unwrap_or(url);
     let rel = rel.trim_start_matches('/');
     let dir = page_path.parent().unwrap_or(Path::new("."));
+    // Images are looked for inside the workshop only.
     [
-        dir.join(rel),
-        workshop.workshop_dir.join("static").join(rel),
-        workshop.workshop_dir.join("content").join(rel),
-        workshop.root.join("assets").join(rel),
+        dir.to_path_buf(),
+        workshop.workshop_dir.join("static"),
+        workshop.workshop_dir.join("content"),
+        workshop.root.join("assets"),
     ]
     .into_iter()
+    .filter_map(|base| crate::paths::within(&base, rel).ok())
     .find(|p| p.is_file())
 }
 

@@ -16,6 +16,7 @@ pub mod headless;
 pub mod lesson;
 pub mod model;
 pub mod page;
+pub mod paths;
 pub mod runtime;
 pub mod sanitize;
 pub mod text_render;

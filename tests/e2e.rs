@@ -117,6 +117,23 @@ impl Lectern {
         self.child.process_id().unwrap() as i32
     }
 
+    /// Quit; when a command is still finishing, confirm.
+    fn quit(&mut self) {
+        self.send(b"q");
+        let end = Instant::now() + DEADLINE;
+        while self.child.try_wait().unwrap().is_none() {
+            if self.contents().contains("Quitting stops them") {
+                self.send(b"y");
+            }
+            assert!(
+                Instant::now() < end,
+                "lectern did not quit:\n{}",
+                self.contents()
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
     fn wait_exit(&mut self) -> portable_pty::ExitStatus {
         let end = Instant::now() + DEADLINE;
         loop {
@@ -607,8 +624,7 @@ fn an_untrusted_workshop_runs_nothing_until_the_learner_agrees() {
     l.send(b"\r");
     l.wait_text("not run: this workshop is not trusted");
     assert!(!ran("setup-ran") && !ran("profile-ran") && !ran("autostart-ran"));
-    l.send(b"q");
-    l.wait_exit();
+    l.quit();
     // Asked again; yes runs it all.
     let mut l = Lectern::start(d.path(), &state, &[], &[]);
     l.wait_text("Trust this workshop?");
@@ -622,14 +638,12 @@ fn an_untrusted_workshop_runs_nothing_until_the_learner_agrees() {
         );
         std::thread::sleep(Duration::from_millis(50));
     }
-    l.send(b"q");
-    l.wait_exit();
+    l.quit();
     // Remembered for this content...
     let mut l = Lectern::start(d.path(), &state, &[], &[]);
     l.wait_text("root@");
     assert!(!l.contents().contains("Trust this workshop?"));
-    l.send(b"q");
-    l.wait_exit();
+    l.quit();
     // ...and asked again once the content changes.
     std::fs::write(
         d.path().join("workshop/setup.d/01-mark.sh"),
@@ -639,7 +653,6 @@ fn an_untrusted_workshop_runs_nothing_until_the_learner_agrees() {
     let mut l = Lectern::start(d.path(), &state, &[], &[]);
     l.wait_text("setup-ran-again");
     l.send(b"n");
-    l.send(b"q");
-    l.wait_exit();
+    l.quit();
     assert!(!ran("setup-ran-again"));
 }

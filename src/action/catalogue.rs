@@ -243,11 +243,11 @@ fn common_fields(f: &mut Fields) -> Common {
         event: f.take("event"),
         ..Common::default()
     };
-    if let Some(ms) = f.float("pause") {
-        c.pause = Duration::from_millis(ms.max(0.0) as u64);
+    if let Some(ms) = f.bounded("pause", HOUR * 1000.0, false, "milliseconds") {
+        c.pause = Duration::from_millis(ms as u64);
     }
-    if let Some(cd) = f.float("cooldown") {
-        c.cooldown = if cd < 0.0 || cd.is_infinite() {
+    if let Some(cd) = f.bounded("cooldown", WEEK, true, "seconds") {
+        c.cooldown = if cd.is_infinite() {
             Cooldown::Once
         } else {
             Cooldown::Seconds(cd)
@@ -279,7 +279,7 @@ fn test_hints(f: &mut Fields, v: Value) -> TestHints {
                     body_line: f.key_line("lectern"),
                     column: 1,
                     message: format!(
-                        "`lectern.budget` must be a duration such as `30s` or `2m`, found {v}"
+                        "`lectern.budget` must be a duration such as `30s` or `2m`, at most a day, found {v}"
                     ),
                     help: None,
                 }),
@@ -326,16 +326,22 @@ fn test_hints(f: &mut Fields, v: Value) -> TestHints {
     hints
 }
 
-/// "30s", "2m", "500ms", "1h" or a number of seconds.
+const HOUR: f64 = 3600.0;
+const DAY: f64 = 24.0 * HOUR;
+const WEEK: f64 = 7.0 * DAY;
+
+/// "30s", "2m", "500ms", "1h" or a number of seconds, up to a day; anything
+/// else (negative, NaN, infinite, longer) is `None`.
 pub fn parse_duration(v: &Value) -> Option<Duration> {
     match v {
-        Value::Number(n) => n
-            .as_f64()
-            .filter(|f| *f >= 0.0)
-            .map(Duration::from_secs_f64),
+        Value::Number(n) => n.as_f64().and_then(seconds),
         Value::String(s) => parse_duration_str(s),
         _ => None,
     }
+}
+
+fn seconds(s: f64) -> Option<Duration> {
+    (s.is_finite() && (0.0..=DAY).contains(&s)).then(|| Duration::from_secs_f64(s))
 }
 
 pub fn parse_duration_str(s: &str) -> Option<Duration> {
@@ -352,7 +358,7 @@ pub fn parse_duration_str(s: &str) -> Option<Duration> {
         "h" => n * 3600.0,
         _ => return None,
     };
-    Some(Duration::from_secs_f64(secs))
+    seconds(secs)
 }
 
 fn text_match(f: &mut Fields, key: &str, name: &str) -> TextMatch {
@@ -640,6 +646,17 @@ fn dashboard(op: &str, name: &str, f: &mut Fields) -> DashboardAction {
 
 fn examiner(name: &str, f: &mut Fields) -> ExaminerTest {
     let test = f.required_string("name", name);
+    // The name picks a script in workshop/examiner/tests/: nothing elsewhere.
+    if !test.is_empty() {
+        if let Err(e) = crate::paths::plain_name(&test) {
+            f.errors.push(FieldError {
+                body_line: f.key_line("name"),
+                column: 1,
+                message: format!("examiner test name: {e}"),
+                help: Some("name a script in workshop/examiner/tests/".into()),
+            });
+        }
+    }
     let args = match f.take("args") {
         Some(Value::Array(items)) => items
             .into_iter()
@@ -652,14 +669,14 @@ fn examiner(name: &str, f: &mut Fields) -> ExaminerTest {
         Some(Value::Null) | None => Vec::new(),
         Some(other) => vec![other.to_string()],
     };
-    let secs = |v: Option<f64>, d: f64| Duration::from_secs_f64(v.unwrap_or(d).max(0.0));
-    let timeout = secs(f.float("timeout"), 15.0);
-    let retries = match f.float("retries") {
-        Some(r) if r < 0.0 || r.is_infinite() => None,
+    let secs = |v: Option<f64>, d: f64| Duration::from_secs_f64(v.unwrap_or(d));
+    let timeout = secs(f.bounded("timeout", DAY, false, "seconds"), 15.0);
+    let retries = match f.bounded("retries", 1_000_000.0, true, "tries") {
+        Some(r) if r.is_infinite() => None,
         Some(r) => Some(r as u32),
         None => Some(0),
     };
-    let delay = secs(f.float("delay"), 1.0);
+    let delay = secs(f.bounded("delay", HOUR, false, "seconds"), 1.0);
     ExaminerTest {
         name: test,
         args,

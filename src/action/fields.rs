@@ -141,6 +141,25 @@ impl<'a> Fields<'a> {
         }
     }
 
+    /// A number in `0..=max` (or `.inf` when `inf_ok`); anything else (NaN, a
+    /// negative, too large) is an error at the key, and `None`.
+    pub fn bounded(&mut self, key: &str, max: f64, inf_ok: bool, unit: &str) -> Option<f64> {
+        let v = self.float(key)?;
+        if v.is_infinite() && v > 0.0 && inf_ok {
+            return Some(v);
+        }
+        if v.is_finite() && (0.0..=max).contains(&v) {
+            return Some(v);
+        }
+        let inf = if inf_ok { " (or .INF)" } else { "" };
+        self.error(
+            key,
+            format!("`{key}` must be a number of {unit} from 0 to {max}{inf}, found {v}"),
+            None,
+        );
+        None
+    }
+
     /// A boolean; YAML 1.1 spellings ("yes", "on", "true" as text) are accepted.
     pub fn bool(&mut self, key: &str) -> Option<bool> {
         match self.map.remove(key)? {

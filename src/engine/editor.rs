@@ -139,7 +139,7 @@ pub struct Scope<'a> {
 
 impl Scope<'_> {
     pub fn resolve(&self, p: &str) -> Result<PathBuf, String> {
-        files::confine(self.home, self.exercises, p, self.allow_outside)
+        crate::paths::learner_path(self.home, self.exercises, p, self.allow_outside)
     }
 }
 

@@ -12,7 +12,7 @@ use crate::runtime::{self, store::write_atomic, Event};
 
 impl Engine {
     fn resolve(&self, p: &str) -> Result<PathBuf, String> {
-        runtime::files::confine(
+        crate::paths::learner_path(
             self.ws.home_dir(),
             &self.ws.exercises_dir(),
             p,
@@ -37,11 +37,16 @@ impl Engine {
                         });
                         match read {
                             Ok((pb, bytes)) => {
-                                let name = download.clone().unwrap_or_else(|| {
-                                    pb.file_name()
+                                let name = match download {
+                                    Some(d) => match crate::paths::plain_name(d) {
+                                        Ok(n) => n.to_string(),
+                                        Err(e) => return Outcome::failed(format!("download: {e}")),
+                                    },
+                                    None => pb
+                                        .file_name()
                                         .map(|n| n.to_string_lossy().into_owned())
-                                        .unwrap_or_else(|| "download".into())
-                                });
+                                        .unwrap_or_else(|| "download".into()),
+                                };
                                 match save(&dir, &name, &bytes) {
                                     Ok(note) => Outcome::passed(note),
                                     Err(e) => Outcome::failed(e),
@@ -53,13 +58,17 @@ impl Engine {
                     (None, Some(u)) => {
                         // The network is slow next to a frame: fetch on a thread.
                         let (u, tx) = (u.clone(), self.rt.sender());
-                        let name = download.clone().unwrap_or_else(|| {
+                        let wanted = download.clone().unwrap_or_else(|| {
                             u.rsplit('/')
                                 .next()
                                 .filter(|s| !s.is_empty())
                                 .unwrap_or("download")
                                 .to_string()
                         });
+                        let name = match crate::paths::plain_name(&wanted) {
+                            Ok(n) => n.to_string(),
+                            Err(e) => return Outcome::failed(format!("download: {e}")),
+                        };
                         std::thread::spawn(move || {
                             let result = runtime::guard::run("downloading", || {
                                 match runtime::http::get(&u, Duration::from_secs(20)) {
@@ -114,20 +123,30 @@ impl Engine {
             return Outcome::failed("not an upload");
         };
         let src = PathBuf::from(local.trim());
-        let dest_dir = match runtime::files::confine(
-            self.ws.home_dir(),
-            &self.ws.exercises_dir(),
-            &format!("~/uploads/{}", target.trim_start_matches("~/")),
-            true,
-        ) {
-            Ok(d) => d,
-            Err(e) => return Outcome::failed(e),
+        // Uploads land in the workshop's uploads folder, never elsewhere.
+        let uploads = self.ws.home_dir().join("uploads");
+        let target_rel = target
+            .trim()
+            .trim_start_matches("~/")
+            .trim_start_matches("uploads/")
+            .trim_end_matches('/');
+        let dest_dir = if target_rel.is_empty() {
+            uploads.clone()
+        } else {
+            match crate::paths::within(&uploads, target_rel) {
+                Ok(d) => d,
+                Err(e) => return Outcome::failed(format!("upload target: {e}")),
+            }
         };
         let name = src
             .file_name()
             .map(|n| n.to_os_string())
             .unwrap_or_default();
-        let dest = if target.ends_with('/') || dest_dir.is_dir() {
+        let into_dir = target_rel.is_empty()
+            || target.ends_with('/')
+            || dest_dir.is_dir()
+            || matches!(f, FilesAction::UploadMany { .. });
+        let dest = if into_dir {
             dest_dir.join(name)
         } else {
             dest_dir

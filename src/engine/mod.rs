@@ -280,6 +280,8 @@ impl Engine {
 
     /// Start the workshop's terminals, services and setup scripts.
     pub fn launch(&mut self) -> std::io::Result<()> {
+        // Half-written files of an earlier run that was killed go first.
+        runtime::store::clean_debris(&self.ws.exercises_dir(), 8);
         runtime::launch(&mut self.rt, &self.ws, &self.store)?;
         self.start_dashboard_terminals();
         Ok(())

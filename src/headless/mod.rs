@@ -16,7 +16,7 @@ use crate::engine::dashboards::find_json;
 use crate::engine::{self, Engine, Mode, Outcome};
 use crate::model::{grafana, ActionRef};
 use crate::page;
-use crate::runtime::{self, files, Event, Store};
+use crate::runtime::{self, Event, Store};
 use crate::sanitize::clean_line;
 use crate::workshop::{self, LoadOptions, Workshop};
 use report::{counts, junit, print_line, short, Record, Verdict};
@@ -493,7 +493,7 @@ fn dry_run(ws: &Workshop, pages: &[usize], opts: &TestOptions) -> bool {
             let a = &ab.action;
             let v = match &a.kind {
                 ActionKind::Editor(e) => match e.file() {
-                    Some(f) => match files::confine(
+                    Some(f) => match crate::paths::learner_path(
                         ws.home_dir(),
                         &ws.exercises_dir(),
                         f,

@@ -56,7 +56,17 @@ pub fn run(
     sessions: &procs::Sessions,
 ) -> ExamResult {
     let started = Instant::now();
-    let script = workshop_dir.join("examiner").join("tests").join(&test.name);
+    let script = match crate::paths::within(&workshop_dir.join("examiner/tests"), &test.name) {
+        Ok(p) => p,
+        Err(e) => {
+            return ExamResult {
+                passed: false,
+                output: format!("examiner test: {e}"),
+                attempts: 0,
+                took: Duration::ZERO,
+            }
+        }
+    };
     let mut attempts = 0;
     loop {
         attempts += 1;

@@ -1,75 +1,9 @@
-//! Files of the learner's workspace as editor actions see them: paths confined
-//! to the workspace, and search over the exercise files.
+//! Search over the learner's exercise files (paths themselves are confined
+//! by `crate::paths`).
 
-use std::path::{Component, Path, PathBuf};
+use std::path::{Path, PathBuf};
 
 use regex::Regex;
-
-/// Resolve a lesson path (`~/x`, `$HOME/x`, relative to `exercises/`, absolute)
-/// and refuse it when it leaves the workspace `home`, unless `allow_outside`.
-/// `..` is resolved lexically, and symlinks through the deepest existing ancestor.
-pub fn confine(
-    home: &Path,
-    exercises: &Path,
-    path: &str,
-    allow_outside: bool,
-) -> Result<PathBuf, String> {
-    let p = path.trim();
-    let raw = if let Some(rest) = p
-        .strip_prefix("~/")
-        .or_else(|| p.strip_prefix("$HOME/"))
-        .or_else(|| p.strip_prefix("${HOME}/"))
-    {
-        home.join(rest)
-    } else if p == "~" || p == "$HOME" {
-        home.to_path_buf()
-    } else if Path::new(p).is_absolute() {
-        PathBuf::from(p)
-    } else {
-        exercises.join(p)
-    };
-    let mut clean = PathBuf::new();
-    for c in raw.components() {
-        match c {
-            Component::ParentDir => {
-                clean.pop();
-            }
-            Component::CurDir => {}
-            other => clean.push(other),
-        }
-    }
-    if allow_outside {
-        return Ok(clean);
-    }
-    let home_real = home.canonicalize().unwrap_or_else(|_| home.to_path_buf());
-    // Follow symlinks as far as the path exists.
-    let mut existing = clean.clone();
-    let mut rest = Vec::new();
-    while !existing.exists() {
-        match (
-            existing.file_name().map(|n| n.to_os_string()),
-            existing.parent(),
-        ) {
-            (Some(name), Some(parent)) => {
-                rest.push(name);
-                existing = parent.to_path_buf();
-            }
-            _ => break,
-        }
-    }
-    let mut real = existing.canonicalize().unwrap_or(existing);
-    for name in rest.into_iter().rev() {
-        real.push(name);
-    }
-    if real.starts_with(&home_real) {
-        Ok(clean)
-    } else {
-        Err(format!(
-            "`{path}` is outside the workshop's files ({}); start lectern with --allow-outside-files to permit it",
-            home.display()
-        ))
-    }
-}
 
 /// A hit of a search over the exercise files.
 #[derive(Debug, Clone, PartialEq)]
@@ -190,21 +124,6 @@ fn collect(root: &Path, dir: &Path, glob: &Regex, out: &mut Vec<PathBuf>) {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn confinement_refuses_escapes() {
-        let d = tempfile::tempdir().unwrap();
-        let home = d.path().join("ws");
-        let ex = home.join("exercises");
-        std::fs::create_dir_all(&ex).unwrap();
-        assert!(confine(&home, &ex, "~/exercises/a.py", false).is_ok());
-        assert_eq!(confine(&home, &ex, "a.py", false).unwrap(), ex.join("a.py"));
-        assert!(confine(&home, &ex, "../../etc/passwd", false).is_err());
-        assert!(confine(&home, &ex, "/etc/passwd", false).is_err());
-        std::os::unix::fs::symlink("/etc", ex.join("link")).unwrap();
-        assert!(confine(&home, &ex, "link/passwd", false).is_err());
-        assert!(confine(&home, &ex, "/etc/passwd", true).is_ok());
-    }
 
     #[test]
     fn globs_and_search() {

@@ -187,7 +187,15 @@ fn run(
         return ServiceState::Failed(format!("cannot create {}: {e}", dir.display()));
     }
     for (name, content) in &spec.files {
-        if let Err(e) = super::store::write_atomic(&dir.join(name), fill(content, dir).as_bytes()) {
+        let path = match crate::paths::within(dir, name) {
+            Ok(p) => p,
+            Err(e) => return ServiceState::Failed(format!("file {e}")),
+        };
+        if let Err(e) = path
+            .parent()
+            .map_or(Ok(()), std::fs::create_dir_all)
+            .and_then(|()| super::store::write_atomic(&path, fill(content, dir).as_bytes()))
+        {
             return ServiceState::Failed(format!("cannot write {name}: {e}"));
         }
     }

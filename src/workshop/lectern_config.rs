@@ -89,6 +89,11 @@ pub fn from_value(v: &Value) -> (LecternConfig, Vec<(String, String)>) {
             ));
             continue;
         };
+        // The name becomes a folder of lectern's state: one plain name, nothing more.
+        if let Err(e) = crate::paths::plain_name(&name) {
+            problems.push((name.clone(), format!("service name: {e}")));
+            continue;
+        }
         let Some(command) = text(&s["command"]) else {
             problems.push((name.clone(), format!("service `{name}` needs a `command`")));
             continue;
@@ -98,19 +103,35 @@ pub fn from_value(v: &Value) -> (LecternConfig, Vec<(String, String)>) {
             t => crate::action::parse_duration(t).unwrap_or_else(|| {
                 problems.push((
                     name.clone(),
-                    format!("service `{name}`: `timeout` must be a duration such as 30s"),
+                    format!(
+                        "service `{name}`: `timeout` must be a duration such as 30s, at most a day"
+                    ),
                 ));
                 Duration::from_secs(30)
             }),
         };
-        let files = s["files"]
-            .as_object()
-            .map(|m| {
-                m.iter()
-                    .filter_map(|(k, v)| text(v).map(|t| (k.clone(), t)))
-                    .collect()
-            })
-            .unwrap_or_default();
+        let mut files: Vec<(String, String)> = Vec::new();
+        for (k, v) in s["files"].as_object().into_iter().flatten() {
+            // Files go inside the service's folder: no absolute path, no `..`.
+            let p = std::path::Path::new(k.as_str());
+            let inside = !k.is_empty()
+                && p.components().all(|c| {
+                    matches!(
+                        c,
+                        std::path::Component::Normal(_) | std::path::Component::CurDir
+                    )
+                });
+            if !inside {
+                problems.push((
+                    k.clone(),
+                    format!("service `{name}`: file `{k}` must be a path inside the service's folder (no `/` at the start, no `..`)"),
+                ));
+                continue;
+            }
+            if let Some(t) = text(v) {
+                files.push((k.clone(), t));
+            }
+        }
         let mut after = Vec::new();
         for step in s["after"].as_array().into_iter().flatten() {
             if let Some(url) = text(&step["post"]) {

@@ -302,8 +302,40 @@ fn scalar_text(v: &Value) -> String {
 }
 
 /// Read a YAML file if it exists; report syntax errors with their position.
+/// A content file as text. Binary content (NUL bytes, invalid UTF-8) is an
+/// error that says so, kept readable (lossy) so that what can be shown still is.
+pub fn read_text(path: &Path, diags: &mut Vec<Diagnostic>) -> Option<String> {
+    let raw = match std::fs::read(path) {
+        Ok(b) => b,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return None,
+        Err(e) => {
+            diags.push(Diagnostic::error(path, format!("cannot read it: {e}")));
+            return None;
+        }
+    };
+    let problem = match std::str::from_utf8(&raw) {
+        Err(e) => Some(format!(
+            "not UTF-8 text (invalid byte at offset {})",
+            e.valid_up_to()
+        )),
+        Ok(t) if t.contains('\0') => Some("not text: it holds NUL bytes".to_string()),
+        Ok(_) => None,
+    };
+    if let Some(p) = problem {
+        diags.push(Diagnostic::error(path, p).with_help(
+            "save the file as UTF-8 text; lectern shows it with the bad bytes replaced",
+        ));
+    }
+    Some(String::from_utf8_lossy(&raw).replace('\0', "\u{fffd}"))
+}
+
 fn read_yaml_docs(path: &Path, diags: &mut Vec<Diagnostic>) -> Option<Vec<Value>> {
-    let text = std::fs::read_to_string(path).ok()?;
+    let mut problems = Vec::new();
+    let text = read_text(path, &mut problems)?;
+    if !problems.is_empty() {
+        diags.extend(problems);
+        return None;
+    }
     match yaml::parse_all(&text) {
         Ok(docs) => Some(docs),
         Err(e) => {
@@ -350,14 +382,13 @@ fn find_line(text: &str, needle: &str) -> Option<(usize, usize)> {
     })
 }
 
-fn read_page(name: &str, path: PathBuf) -> Option<Page> {
+fn read_page(name: &str, path: PathBuf, diags: &mut Vec<Diagnostic>) -> Option<Page> {
     let format = if path.extension().is_some_and(|e| e == "adoc") {
         PageFormat::AsciiDoc
     } else {
         PageFormat::Markdown
     };
-    let raw = std::fs::read(&path).ok()?;
-    let source = String::from_utf8_lossy(&raw).into_owned();
+    let source = read_text(&path, diags)?;
     Some(Page {
         name: name.to_string(),
         title: titleize(name),
@@ -369,15 +400,19 @@ fn read_page(name: &str, path: PathBuf) -> Option<Page> {
     })
 }
 
+/// The file of page `name` under `content/`; none that leads out of it.
 fn page_file(content: &Path, name: &str) -> Option<PathBuf> {
     let name = name.trim_matches('/');
     let candidates = [
-        content.join(format!("{name}.md")),
-        content.join(name).join("index.md"),
-        content.join(format!("{name}.adoc")),
-        content.join(name),
+        format!("{name}.md"),
+        format!("{name}/index.md"),
+        format!("{name}.adoc"),
+        name.to_string(),
     ];
-    candidates.into_iter().find(|p| p.is_file())
+    candidates
+        .iter()
+        .filter_map(|c| crate::paths::within(content, c).ok())
+        .find(|p| p.is_file())
 }
 
 fn classic_pages(
@@ -408,6 +443,18 @@ fn classic_pages(
 
     let mut pages = Vec::new();
     for name in activate {
+        if let Err(e) = crate::paths::within(&content, name.trim_matches('/')) {
+            let d = Diagnostic::error(
+                &ws_path,
+                format!("page `{name}` is not a page of workshop/content/: {e}"),
+            )
+            .with_help("list pages by their names under workshop/content/");
+            diags.push(match find_line(&ws_text, &name) {
+                Some((line, col)) => d.at(&ws_text, line, col),
+                None => d,
+            });
+            continue;
+        }
         let module = modules.get(&name);
         let Some(path) = page_file(&content, &name) else {
             let d = Diagnostic::warning(
@@ -433,7 +480,7 @@ fn classic_pages(
             });
             continue;
         }
-        let Some(mut page) = read_page(&name, path) else {
+        let Some(mut page) = read_page(&name, path, diags) else {
             continue;
         };
         if let Some(m) = module {
@@ -450,19 +497,41 @@ fn classic_pages(
 /// Every page under `content/`, as names, sorted by path.
 fn list_content(content: &Path) -> Vec<String> {
     let mut out = Vec::new();
-    walk(content, content, &mut out);
+    let mut seen = std::collections::HashSet::new();
+    walk(content, content, &mut out, &mut seen, 0);
     out.sort();
     out
 }
 
-fn walk(base: &Path, dir: &Path, out: &mut Vec<String>) {
+/// How deep folders of pages may go.
+const MAX_CONTENT_DEPTH: usize = 16;
+
+/// Pages below `dir`. A symlinked folder is followed only when it stays inside
+/// `base` and was not seen yet, so a link loop ends.
+fn walk(
+    base: &Path,
+    dir: &Path,
+    out: &mut Vec<String>,
+    seen: &mut std::collections::HashSet<PathBuf>,
+    depth: usize,
+) {
+    if depth > MAX_CONTENT_DEPTH {
+        return;
+    }
+    let Ok(real) = dir.canonicalize() else {
+        return;
+    };
+    let base_real = base.canonicalize().unwrap_or_else(|_| base.to_path_buf());
+    if !real.starts_with(&base_real) || !seen.insert(real) {
+        return;
+    }
     let Ok(entries) = std::fs::read_dir(dir) else {
         return;
     };
     for e in entries.flatten() {
         let p = e.path();
         if p.is_dir() {
-            walk(base, &p, out);
+            walk(base, &p, out, seen, depth + 1);
         } else if let Some(ext) = p.extension().and_then(|e| e.to_str()) {
             if ext != "md" && ext != "adoc" {
                 continue;
@@ -489,7 +558,7 @@ fn hugo_pages(
     let mut all: Vec<Page> = Vec::new();
     for name in list_content(&content) {
         if let Some(path) = page_file(&content, &name) {
-            if let Some(mut page) = read_page(&name, path) {
+            if let Some(mut page) = read_page(&name, path, diags) {
                 apply_front_matter(&mut page, diags);
                 all.push(page);
             }
