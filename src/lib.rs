@@ -18,6 +18,7 @@ pub mod model;
 pub mod page;
 pub mod runtime;
 pub mod sanitize;
+pub mod scaffold;
 pub mod text_render;
 pub mod ui;
 pub mod workshop;

@@ -84,6 +84,26 @@ enum Command {
         #[arg(long, default_value_t = 80)]
         width: usize,
     },
+    /// Start a new workshop: a folder with two example pages that pass
+    /// `check --strict` and `test`, ready to edit.
+    New {
+        /// The folder to create (new, or empty); its name becomes the workshop's name.
+        dir: PathBuf,
+        /// The workshop's title (default: from the folder's name).
+        #[arg(long)]
+        title: Option<String>,
+        /// How the pages are laid out: Educates' classic renderer or Hugo.
+        #[arg(long, value_enum, default_value_t = NewLayout::Classic)]
+        layout: NewLayout,
+    },
+}
+
+#[derive(Copy, Clone, PartialEq, Eq, ValueEnum)]
+enum NewLayout {
+    /// workshop/workshop.yaml and modules.yaml; pages as content/NAME.md.
+    Classic,
+    /// workshop/config.yaml; pages as content/NAME/index.md with front matter.
+    Hugo,
 }
 
 #[derive(Args, Clone)]
@@ -182,6 +202,7 @@ fn main() -> ExitCode {
             }
         }
         Some(Command::Export { dir, out, force }) => cmd_export(&dir, &out, force),
+        Some(Command::New { dir, title, layout }) => cmd_new(&dir, title, layout),
         Some(Command::Run(args)) => cmd_run(&args),
         None => cmd_run(&cli.run),
     };
@@ -301,6 +322,28 @@ fn cmd_run(args: &RunArgs) -> Result<ExitCode, ExitCode> {
     };
     match lectern::app::run::run(ws, opts) {
         Ok(()) => Ok(ExitCode::SUCCESS),
+        Err(e) => {
+            eprintln!("lectern: {e}");
+            Err(ExitCode::from(2))
+        }
+    }
+}
+
+fn cmd_new(dir: &Path, title: Option<String>, layout: NewLayout) -> Result<ExitCode, ExitCode> {
+    use lectern::scaffold;
+    let opts = scaffold::Options {
+        title,
+        layout: match layout {
+            NewLayout::Classic => scaffold::Layout::Classic,
+            NewLayout::Hugo => scaffold::Layout::Hugo,
+        },
+    };
+    match scaffold::create(dir, &opts) {
+        Ok(created) => {
+            let shown = scaffold::shell_word(&dir.to_string_lossy());
+            print!("{}", scaffold::summary(&created, &shown));
+            Ok(ExitCode::SUCCESS)
+        }
         Err(e) => {
             eprintln!("lectern: {e}");
             Err(ExitCode::from(2))
