@@ -141,3 +141,20 @@ fn printed_output_has_no_escape_sequences() {
         }
     }
 }
+
+#[test]
+fn a_reader_that_stops_early_is_no_error() {
+    use std::process::Stdio;
+    for args in [&["completions", "zsh"][..], &["man"]] {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_lectern"))
+            .args(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        drop(child.stdout.take());
+        let out = child.wait_with_output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(!err.contains("panicked"), "{args:?}: {err}");
+    }
+}
