@@ -223,7 +223,7 @@ pub fn create(dir: &Path, opts: &Options) -> Result<Created, NewError> {
     let name = real
         .file_name()
         .and_then(|n| workshop_name(&n.to_string_lossy()))
-        .ok_or_else(|| NewError::NoName(dir.to_path_buf()))?;
+        .ok_or_else(|| NewError::NoName(real.clone()))?;
     let title = match &opts.title {
         Some(t) => check_title(t)?,
         None => crate::workshop::titleize(&name),
@@ -319,12 +319,20 @@ fn write_all(root: &Path, files: &[File]) -> Result<(), NewError> {
             ".{}.new",
             path.file_name().unwrap_or_default().to_string_lossy()
         ));
-        std::fs::write(&tmp, &f.contents).map_err(io)?;
-        if f.executable {
-            use std::os::unix::fs::PermissionsExt;
-            std::fs::set_permissions(&tmp, std::fs::Permissions::from_mode(0o755)).map_err(io)?;
+        let written = std::fs::write(&tmp, &f.contents)
+            .and_then(|()| {
+                use std::os::unix::fs::PermissionsExt;
+                if f.executable {
+                    std::fs::set_permissions(&tmp, std::fs::Permissions::from_mode(0o755))
+                } else {
+                    Ok(())
+                }
+            })
+            .and_then(|()| std::fs::rename(&tmp, &path));
+        if let Err(e) = written {
+            let _ = std::fs::remove_file(&tmp);
+            return Err(io(e));
         }
-        std::fs::rename(&tmp, &path).map_err(io)?;
     }
     Ok(())
 }
