@@ -19,6 +19,7 @@ pub mod page;
 pub mod paths;
 pub mod runtime;
 pub mod sanitize;
+pub mod scaffold;
 pub mod text_render;
 pub mod ui;
 pub mod workshop;

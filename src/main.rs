@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
 
 use lectern::workshop::{self, vars::parse_assignment, LoadOptions, Workshop};
 use lectern::{check, page, text_render};
@@ -12,7 +12,8 @@ use lectern::{check, page, text_render};
 #[command(
     name = "lectern",
     version,
-    about = "Run hands-on workshops (Educates format) in the terminal"
+    about = "Run hands-on workshops (Educates format) in the terminal",
+    after_help = EXAMPLES_MAIN
 )]
 #[command(args_conflicts_with_subcommands = true)]
 struct Cli {
@@ -25,8 +26,10 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Open the workshop in the terminal app (the default).
+    #[command(after_help = EXAMPLES_RUN)]
     Run(RunArgs),
     /// Check a workshop's content and report problems with file:line:col.
+    #[command(after_help = EXAMPLES_CHECK)]
     Check {
         #[command(flatten)]
         common: CommonArgs,
@@ -38,6 +41,7 @@ enum Command {
         strict: bool,
     },
     /// Run the workshop headless, action by action, and report each outcome.
+    #[command(after_help = EXAMPLES_TEST)]
     Test {
         #[command(flatten)]
         common: CommonArgs,
@@ -62,6 +66,7 @@ enum Command {
     },
     /// Write a folder that Educates deploys on Kubernetes: the Workshop
     /// resource, the workshop's files, and its services as compose services.
+    #[command(after_help = EXAMPLES_EXPORT)]
     Export {
         /// The workshop: the folder that holds `workshop/`, or `workshop/` itself.
         #[arg(default_value = ".")]
@@ -74,6 +79,7 @@ enum Command {
         force: bool,
     },
     /// Print a page as plain text.
+    #[command(after_help = EXAMPLES_RENDER)]
     Render {
         #[command(flatten)]
         common: CommonArgs,
@@ -84,7 +90,89 @@ enum Command {
         #[arg(long, default_value_t = 80)]
         width: usize,
     },
+    /// Start a new workshop: a folder with two example pages that pass
+    /// `check --strict` and `test`, ready to edit.
+    #[command(after_help = EXAMPLES_NEW)]
+    New {
+        /// The folder to create (new, or empty); its name becomes the workshop's name.
+        dir: PathBuf,
+        /// The workshop's title (default: from the folder's name).
+        #[arg(long)]
+        title: Option<String>,
+        /// How the pages are laid out: Educates' classic renderer or Hugo.
+        #[arg(long, value_enum, default_value_t = NewLayout::Classic)]
+        layout: NewLayout,
+    },
+    /// Print a shell's completion script for lectern.
+    #[command(after_help = EXAMPLES_COMPLETIONS)]
+    Completions {
+        /// The shell to complete in.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print lectern's manual page (roff), or write a page per command.
+    #[command(after_help = EXAMPLES_MAN)]
+    Man {
+        /// Write lectern.1 and a lectern-COMMAND.1 for each command into this folder.
+        #[arg(long, value_name = "DIR")]
+        out_dir: Option<PathBuf>,
+    },
 }
+
+#[derive(Copy, Clone, PartialEq, Eq, ValueEnum)]
+enum NewLayout {
+    /// workshop/workshop.yaml and modules.yaml; pages as content/NAME.md.
+    Classic,
+    /// workshop/config.yaml; pages as content/NAME/index.md with front matter.
+    Hugo,
+}
+
+const EXAMPLES_MAIN: &str = "\
+Examples:
+  lectern                          # open the workshop in this folder
+  lectern ~/workshops/git-basics   # open another one
+  lectern new my-workshop          # start writing a workshop
+  lectern check --strict .         # every problem in the pages, as errors
+  lectern test .                   # run every action headless, as CI would
+  lectern completions bash > ~/.local/share/bash-completion/completions/lectern";
+const EXAMPLES_RUN: &str = "\
+Examples:
+  lectern run                      # the workshop in this folder
+  lectern run my-workshop --restart
+  lectern run . --var load_duration=30s";
+const EXAMPLES_CHECK: &str = "\
+Examples:
+  lectern check                    # the workshop in this folder
+  lectern check --strict my-workshop
+  lectern check --format json . > problems.json";
+const EXAMPLES_TEST: &str = "\
+Examples:
+  lectern test                     # the workshop in this folder
+  lectern test . --page 2 --budget 30s
+  lectern test . --dry-run         # resolve every action, run none
+  lectern test . --junit target/lectern-test.xml";
+const EXAMPLES_EXPORT: &str = "\
+Examples:
+  lectern export . --out ../my-workshop-class
+  cd ../my-workshop-class && educates publish-workshop && educates deploy-workshop";
+const EXAMPLES_RENDER: &str = "\
+Examples:
+  lectern render . --page 1
+  lectern render my-workshop --page setup --width 72";
+const EXAMPLES_NEW: &str = "\
+Examples:
+  lectern new my-workshop
+  lectern new git-basics --title \"Git basics\" --layout hugo
+  mkdir lab && cd lab && lectern new .";
+const EXAMPLES_COMPLETIONS: &str = "\
+Examples:
+  lectern completions bash > ~/.local/share/bash-completion/completions/lectern
+  lectern completions zsh > ~/.zfunc/_lectern    # with fpath+=~/.zfunc in ~/.zshrc
+  lectern completions fish > ~/.config/fish/completions/lectern.fish";
+const EXAMPLES_MAN: &str = "\
+Examples:
+  lectern man | man -l -
+  lectern man --out-dir ~/.local/share/man/man1 && man lectern";
 
 #[derive(Args, Clone)]
 struct CommonArgs {
@@ -182,6 +270,13 @@ fn main() -> ExitCode {
             }
         }
         Some(Command::Export { dir, out, force }) => cmd_export(&dir, &out, force),
+        Some(Command::New { dir, title, layout }) => cmd_new(&dir, title, layout),
+        Some(Command::Completions { shell }) => {
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "lectern", &mut script);
+            write_stdout(&script)
+        }
+        Some(Command::Man { out_dir }) => cmd_man(out_dir.as_deref()),
         Some(Command::Run(args)) => cmd_run(&args),
         None => cmd_run(&cli.run),
     };
@@ -307,3 +402,141 @@ fn cmd_run(args: &RunArgs) -> Result<ExitCode, ExitCode> {
         }
     }
 }
+
+fn cmd_new(dir: &Path, title: Option<String>, layout: NewLayout) -> Result<ExitCode, ExitCode> {
+    use lectern::scaffold;
+    let opts = scaffold::Options {
+        title,
+        layout: match layout {
+            NewLayout::Classic => scaffold::Layout::Classic,
+            NewLayout::Hugo => scaffold::Layout::Hugo,
+        },
+    };
+    match scaffold::create(dir, &opts) {
+        Ok(created) => {
+            let shown = scaffold::shell_word(&dir.to_string_lossy());
+            print!("{}", scaffold::summary(&created, &shown));
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(e) => {
+            eprintln!("lectern: {e}");
+            Err(ExitCode::from(2))
+        }
+    }
+}
+
+/// The manual: `lectern man` prints lectern(1); `--out-dir` writes it and a
+/// page per command, as `man` finds them in a man1 folder.
+fn cmd_man(out_dir: Option<&Path>) -> Result<ExitCode, ExitCode> {
+    let mut cmd = Cli::command().disable_help_subcommand(true);
+    cmd.build();
+    let mut pages = vec![("lectern.1".to_string(), man_page(&cmd, "LECTERN"))];
+    if out_dir.is_some() {
+        for sub in cmd.get_subcommands() {
+            let name = format!("lectern-{}", sub.get_name());
+            pages.push((format!("{name}.1"), man_page(sub, &name.to_uppercase())));
+        }
+    }
+    let fail = |what: &Path, e: std::io::Error| {
+        eprintln!("lectern: cannot write {}: {e}", what.display());
+        ExitCode::from(2)
+    };
+    match out_dir {
+        None => return write_stdout(&pages[0].1),
+        Some(dir) => {
+            std::fs::create_dir_all(dir).map_err(|e| fail(dir, e))?;
+            for (file, text) in &pages {
+                let path = dir.join(file);
+                // Beside, then renamed: `man` never reads half a page.
+                let tmp = dir.join(format!(".{file}.new"));
+                std::fs::write(&tmp, text)
+                    .and_then(|()| std::fs::rename(&tmp, &path))
+                    .map_err(|e| fail(&path, e))?;
+                println!("{}", path.display());
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Write `bytes` to standard output; a reader that stopped early (`| head`)
+/// is no error.
+fn write_stdout(bytes: &[u8]) -> Result<ExitCode, ExitCode> {
+    use std::io::Write as _;
+    let mut out = std::io::stdout().lock();
+    match out.write_all(bytes).and_then(|()| out.flush()) {
+        Ok(()) => Ok(ExitCode::SUCCESS),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(ExitCode::SUCCESS),
+        Err(e) => {
+            eprintln!("lectern: cannot write to standard output: {e}");
+            Err(ExitCode::from(2))
+        }
+    }
+}
+
+/// One page: clap_mangen's sections, then the examples kept as lines
+/// (its own rendering would fill them into one paragraph).
+fn man_page(cmd: &clap::Command, title: &str) -> Vec<u8> {
+    let man = clap_mangen::Man::new(cmd.clone())
+        .title(title)
+        .source(format!("lectern {}", env!("CARGO_PKG_VERSION")));
+    let mut out = Vec::new();
+    let _ = man.render_title(&mut out);
+    let _ = man.render_name_section(&mut out);
+    let _ = man.render_synopsis_section(&mut out);
+    let _ = man.render_description_section(&mut out);
+    if cmd.get_arguments().any(|a| !a.is_hide_set()) {
+        let _ = man.render_options_section(&mut out);
+    }
+    if cmd.has_subcommands() {
+        let _ = man.render_subcommands_section(&mut out);
+    }
+    if let Some(examples) = cmd.get_after_help() {
+        out.extend_from_slice(b".SH EXAMPLES\n.nf\n");
+        for line in examples.to_string().lines().skip(1) {
+            out.extend_from_slice(roff_line(line.trim_start()).as_bytes());
+            out.push(b'\n');
+        }
+        out.extend_from_slice(b".fi\n");
+    }
+    if title == "LECTERN" {
+        out.extend_from_slice(MAN_ENVIRONMENT.as_bytes());
+    }
+    // Each section rendered alone repeats roff's quote-string preamble; once is enough.
+    let text = String::from_utf8_lossy(&out).into_owned();
+    let preamble = ".ie \\n(.g .ds Aq \\(aq\n.el .ds Aq '\n";
+    match text.split_once(preamble) {
+        Some((head, rest)) => {
+            format!("{head}{preamble}{}", rest.replace(preamble, "")).into_bytes()
+        }
+        None => out,
+    }
+}
+
+/// Text as one roff line: backslashes escaped, no line read as a request.
+fn roff_line(s: &str) -> String {
+    let s = s.replace('\\', "\\e").replace('-', "\\-");
+    if s.starts_with(['.', '\'']) {
+        format!("\\&{s}")
+    } else {
+        s
+    }
+}
+
+const MAN_ENVIRONMENT: &str = r#".SH ENVIRONMENT
+.TP
+\fBNO_COLOR\fR
+When set and not empty, lectern draws and prints without colour (bold and reverse video stay).
+.TP
+\fBSHELL\fR
+The shell the terminals run (bash or zsh give each command's exit status).
+.TP
+\fBVISUAL\fR, \fBEDITOR\fR
+The editor the e key opens (else vi).
+.TP
+\fBLECTERN_HYPERLINKS\fR
+1 or 0: whether lesson links are OSC 8 hyperlinks on terminals lectern does not know.
+.TP
+\fBXDG_STATE_HOME\fR
+Progress is kept in $XDG_STATE_HOME/lectern (default ~/.local/state/lectern).
+"#;

@@ -10,7 +10,7 @@ use tui_term::widget::PseudoTerminal;
 
 use super::{App, Areas, Focus, Overlay, View};
 use crate::sanitize::clean_line;
-use crate::ui::{dashboard_view, editor_view, pane, KEYS};
+use crate::ui::{dashboard_view, editor_view, no_color, pane, KEYS};
 
 /// The services' and setup scripts' logs as shown behind `L` (read by
 /// `App::prepare`, not while drawing).
@@ -46,6 +46,9 @@ pub fn draw(f: &mut Frame, app: &App) {
     draw_status(f, app, areas.status);
     if let Some(o) = &app.overlay {
         draw_overlay(f, app, o);
+    }
+    if no_color::enabled() {
+        no_color::strip(f.buffer_mut());
     }
 }
 

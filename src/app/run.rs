@@ -268,7 +268,11 @@ fn write_hyperlinks(app: &App) -> io::Result<()> {
         crossterm::queue!(
             out,
             cursor::MoveTo(x, y),
-            SetForegroundColor(Color::Blue),
+            SetForegroundColor(if crate::ui::no_color::enabled() {
+                Color::Reset
+            } else {
+                Color::Blue
+            }),
             SetAttribute(Attribute::Underlined),
             Print(format!("\x1b]8;;{}\x1b\\{}\x1b]8;;\x1b\\", l.url, l.text)),
             SetAttribute(Attribute::Reset),

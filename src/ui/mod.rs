@@ -6,6 +6,7 @@ pub mod editor_view;
 pub mod highlight;
 pub mod keys;
 pub mod lesson_view;
+pub mod no_color;
 
 use ratatui::layout::{Constraint, Direction, Layout, Rect};
 use ratatui::style::{Color, Style};
