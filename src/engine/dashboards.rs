@@ -353,6 +353,7 @@ impl Engine {
                     .map(|_| PanelData {
                         series: Vec::new(),
                         error: Some(e.clone()),
+                        ..Default::default()
                     })
                     .collect(),
             };
@@ -390,6 +391,7 @@ impl Engine {
                     PanelData {
                         series: Vec::new(),
                         error: Some(e),
+                        ..Default::default()
                     },
                 )],
             };

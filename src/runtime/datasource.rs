@@ -60,7 +60,10 @@ pub fn query_panel(
     timeout: Duration,
 ) -> PanelData {
     let interval = auto_interval(range, 120);
-    let mut data = PanelData::default();
+    let mut data = PanelData {
+        range: Some(range),
+        ..Default::default()
+    };
     let mut errors = Vec::new();
     for t in &panel.targets {
         let result = match &t.query {
