@@ -361,9 +361,27 @@ pub struct Axis {
     pub ticks: Vec<f64>,
 }
 
+/// How many of the raw unit one step of the unit shown is worth around `v`
+/// (bytes shown in MiB: 1048576), so that ticks are round in what is shown.
+fn unit_ratio(unit: Option<&str>, v: f64) -> f64 {
+    let (x, _, _) = super::units::scale(v, unit);
+    if v.is_finite() && v != 0.0 && x.is_finite() && x != 0.0 {
+        (v / x).abs()
+    } else {
+        1.0
+    }
+}
+
 /// A y axis over the data's `lo..hi`, hard limits kept, ends otherwise
-/// rounded out to a tick; about one tick every two rows.
-pub fn y_axis(lo: f64, hi: f64, hard_lo: Option<f64>, hard_hi: Option<f64>, rows: u16) -> Axis {
+/// rounded out to a tick; about one tick every two rows, round in `unit`.
+pub fn y_axis(
+    lo: f64,
+    hi: f64,
+    hard_lo: Option<f64>,
+    hard_hi: Option<f64>,
+    rows: u16,
+    unit: Option<&str>,
+) -> Axis {
     let (mut lo, mut hi) = (hard_lo.unwrap_or(lo), hard_hi.unwrap_or(hi));
     if !(lo.is_finite() && hi.is_finite()) {
         (lo, hi) = (0.0, 1.0);
@@ -381,7 +399,8 @@ pub fn y_axis(lo: f64, hi: f64, hard_lo: Option<f64>, hard_hi: Option<f64>, rows
         }
     }
     let n = f64::from((rows / 2).clamp(1, 6));
-    let step = nice_step((hi - lo) / n);
+    let ratio = unit_ratio(unit, lo.abs().max(hi.abs()));
+    let step = nice_step((hi - lo) / n / ratio) * ratio;
     if hard_lo.is_none() {
         lo = (lo / step + 1e-9).floor() * step;
     }
@@ -424,34 +443,36 @@ const TIME_STEPS: [i64; 21] = [
 /// round UTC times, as many as fit with two columns between them.
 pub fn time_ticks(r: TimeRange, cols: u16) -> Vec<(u16, String)> {
     let span = r.span().max(1);
+    let mut out = Vec::new();
     for step in TIME_STEPS {
         let first =
             r.from_ms.div_euclid(step) * step + if r.from_ms % step == 0 { 0 } else { step };
-        let times: Vec<i64> = (0..)
+        let times = (0..)
             .map(|k| first + k * step)
             .take_while(|t| *t <= r.to_ms)
-            .take(200)
-            .collect();
-        let labels: Vec<String> = times.iter().map(|t| time_label(*t, step, span)).collect();
-        let lw = labels.iter().map(|l| width_of(l)).max().unwrap_or(0);
-        if (times.len() as u64) * u64::from(lw + 2) > u64::from(cols) && step != TIME_STEPS[20] {
-            continue;
-        }
-        let mut out = Vec::new();
+            .take(200);
+        out.clear();
         let mut free_from = 0u16;
-        for (t, label) in times.iter().zip(labels) {
-            let col = x_col(*t, r, cols);
+        let mut all_fit = true;
+        for t in times {
+            let label = time_label(t, step, span);
             let lw = width_of(&label);
-            let start = col.saturating_sub(lw / 2).min(cols.saturating_sub(lw));
+            let start = x_col(t, r, cols)
+                .saturating_sub(lw / 2)
+                .min(cols.saturating_sub(lw));
             if start < free_from || lw > cols {
+                all_fit = false;
                 continue;
             }
             free_from = start + lw + 2;
             out.push((start, label));
         }
-        return out;
+        // The first step whose labels all fit; the widest keeps what fits.
+        if all_fit {
+            break;
+        }
     }
-    Vec::new()
+    out
 }
 
 /// The column of time `t` on an axis of `cols` columns over `r`: `from` is
@@ -555,9 +576,20 @@ fn draw_legend(c: &mut Canvas, p: &Panel, es: &[Entry], x: u16, y: u16, w: u16, 
         c.text(x, row, &format!("… {n} more"), w, Style::dim());
     };
     if p.legend.table {
-        let cols = table_cols(p, es);
+        let mut cols = table_cols(p, es);
+        // Names keep some room: value columns that do not fit go, from the right.
+        let name_min = es
+            .iter()
+            .map(|e| width_of(&e.name))
+            .max()
+            .unwrap_or(0)
+            .min(8)
+            + 3;
+        while !cols.is_empty() && name_min + cols.iter().map(|w| w + 2).sum::<u16>() > w {
+            cols.pop();
+        }
         let values_w: u16 = cols.iter().map(|w| w + 2).sum();
-        let name_w = w.saturating_sub(values_w).max(4);
+        let name_w = w.saturating_sub(values_w);
         let mut row = y;
         if !p.legend.calcs.is_empty() {
             let mut end = x + name_w;
@@ -650,7 +682,7 @@ fn split(p: &Panel, es: &[Entry], w: u16, h: u16, x_rows: u16) -> Split {
         return none;
     }
     if p.legend.right {
-        let lw = legend_width(p, es).min(w * 2 / 5);
+        let lw = legend_width(p, es).min(w / 2);
         if w.saturating_sub(lw + 1) >= 16 && lw >= 6 {
             return Split {
                 plot_w: w - lw - 1,
@@ -848,7 +880,7 @@ fn chart(c: &mut Canvas, p: &Panel, data: &PanelData, r: TimeRange) {
         message(c, "cannot draw: the panel is too small", Style::dim());
         return;
     }
-    let axis = y_axis(lo, hi, hard_lo, hard_hi, ph);
+    let axis = y_axis(lo, hi, hard_lo, hard_hi, ph, unit);
     let labels = tick_labels(&axis.ticks, unit, p.decimals);
     let lw = labels.iter().map(|l| width_of(l)).max().unwrap_or(0);
     let lw = if sp.plot_w >= lw + 8 { lw } else { 0 };
@@ -1110,8 +1142,17 @@ fn heat(f: f64) -> Rgb {
 
 const SHADES: [char; 4] = ['░', '▒', '▓', '█'];
 
-/// What falls into one row of a heatmap: (time, amount).
-type Cells = Vec<(i64, f64)>;
+/// What falls into one row of a heatmap: (start, ms wide, amount).
+type Cells = Vec<(i64, i64, f64)>;
+
+/// The smallest gap between the times of any one series (the data's step).
+fn data_step(series: &[Series]) -> Option<i64> {
+    series
+        .iter()
+        .flat_map(|s| s.points.windows(2).map(|w| w[1].0 - w[0].0))
+        .filter(|d| *d > 0)
+        .min()
+}
 
 fn heatmap(c: &mut Canvas, p: &Panel, data: &PanelData, r: TimeRange) {
     let (w, h) = (c.width, c.height);
@@ -1137,7 +1178,9 @@ fn heatmap(c: &mut Canvas, p: &Panel, data: &PanelData, r: TimeRange) {
                 .partial_cmp(&key(b))
                 .unwrap_or(std::cmp::Ordering::Equal)
         });
-        let mut buckets: Vec<Vec<(i64, f64)>> = Vec::new();
+        // A bucket's cell reaches to the next sample.
+        let step = data_step(&data.series).unwrap_or(1);
+        let mut buckets: Vec<Cells> = Vec::new();
         let mut below: BTreeMap<i64, f64> = BTreeMap::new();
         for i in &order {
             let mut cells = Vec::new();
@@ -1151,7 +1194,7 @@ fn heatmap(c: &mut Canvas, p: &Panel, data: &PanelData, r: TimeRange) {
                 } else {
                     v
                 };
-                cells.push((*t, count));
+                cells.push((*t, step, count));
             }
             buckets.push(cells);
         }
@@ -1181,8 +1224,15 @@ fn heatmap(c: &mut Canvas, p: &Panel, data: &PanelData, r: TimeRange) {
         let vals: Vec<f64> = data.series.iter().flat_map(Series::values).collect();
         let lo = vals.iter().copied().fold(f64::INFINITY, f64::min);
         let hi = vals.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-        let axis = y_axis(lo, hi, p.min, p.max, ph);
+        let axis = y_axis(lo, hi, p.min, p.max, ph, unit);
         let size = (axis.hi - axis.lo) / f64::from(ph);
+        // Time buckets: a round step holding a few samples of each series,
+        // at least a column wide.
+        let want = (4 * data_step(&data.series).unwrap_or(1)).max(r.span() / i64::from(w.max(1)));
+        let xb = TIME_STEPS
+            .into_iter()
+            .find(|s| *s >= want)
+            .unwrap_or(TIME_STEPS[TIME_STEPS.len() - 1]);
         let mut rows = vec![Vec::new(); usize::from(ph)];
         for s in &data.series {
             for (t, v) in &s.points {
@@ -1191,7 +1241,8 @@ fn heatmap(c: &mut Canvas, p: &Panel, data: &PanelData, r: TimeRange) {
                 };
                 let row = ((v - axis.lo) / size).floor();
                 if row >= 0.0 && (row as usize) < rows.len() {
-                    rows[row as usize].push((*t, 1.0));
+                    let start = r.from_ms + (t - r.from_ms).div_euclid(xb) * xb;
+                    rows[row as usize].push((start, xb, 1.0));
                 }
             }
         }
@@ -1222,14 +1273,21 @@ fn heatmap(c: &mut Canvas, p: &Panel, data: &PanelData, r: TimeRange) {
     let mut grid = vec![0.0f64; usize::from(pw) * usize::from(ph)];
     let mut filled = vec![false; grid.len()];
     for (row, cells) in rows.iter().enumerate() {
-        for (t, v) in cells {
-            if *t < r.from_ms || *t > r.to_ms {
+        for (t, span, v) in cells {
+            if *t + span <= r.from_ms || *t > r.to_ms {
                 continue;
             }
-            let col = x_col(*t, r, pw);
-            let i = row * usize::from(pw) + usize::from(col);
-            grid[i] += v;
-            filled[i] = true;
+            let c0 = x_col((*t).max(r.from_ms), r, pw);
+            let c1 = if t + span > r.to_ms {
+                pw
+            } else {
+                x_col(t + span, r, pw).max(c0 + 1)
+            };
+            for col in c0..c1 {
+                let i = row * usize::from(pw) + usize::from(col);
+                grid[i] += v;
+                filled[i] = true;
+            }
         }
     }
     let max = grid.iter().copied().fold(0.0, f64::max);
@@ -1675,17 +1733,23 @@ mod tests {
 
     #[test]
     fn nice_axes() {
-        let a = y_axis(0.0, 9.3, None, None, 10);
+        let a = y_axis(0.0, 9.3, None, None, 10, None);
         assert_eq!((a.lo, a.hi), (0.0, 10.0));
         assert_eq!(a.ticks, [0.0, 2.0, 4.0, 6.0, 8.0, 10.0]);
-        let a = y_axis(3.0, 7.0, Some(0.0), Some(100.0), 4);
+        let a = y_axis(3.0, 7.0, Some(0.0), Some(100.0), 4, None);
         assert_eq!((a.lo, a.hi), (0.0, 100.0));
         assert_eq!(a.ticks, [0.0, 50.0, 100.0]);
         // A flat line is drawn in the middle of its axis.
-        let a = y_axis(5.0, 5.0, None, None, 4);
+        let a = y_axis(5.0, 5.0, None, None, 4, None);
         assert!(a.lo < 5.0 && a.hi > 5.0);
-        let a = y_axis(f64::NAN, 1.0, None, None, 4);
+        let a = y_axis(f64::NAN, 1.0, None, None, 4, None);
         assert!(a.hi > a.lo);
+        // Round in the unit shown: MiB for bytes, minutes for long durations.
+        let mib = 1024.0 * 1024.0;
+        let a = y_axis(0.0, 3.0 * mib, None, None, 6, Some("bytes"));
+        assert_eq!(a.ticks, [0.0, mib, 2.0 * mib, 3.0 * mib]);
+        let a = y_axis(0.0, 300.0, None, None, 6, Some("s"));
+        assert_eq!(a.ticks, [0.0, 120.0, 240.0, 360.0]);
     }
 
     #[test]

@@ -24,7 +24,11 @@ pub fn to_fixed(v: f64, decimals: Option<u8>) -> String {
         return if v > 0.0 { "∞" } else { "-∞" }.into();
     }
     let d = decimals.map_or_else(|| auto_decimals(v), |d| usize::from(d.min(12)));
-    let s = format!("{v:.d$}");
+    // Halves round up, as JavaScript's Math.round does (Rust's formatting
+    // would round 42.25 to even).
+    let f = 10f64.powi(d as i32);
+    let r = (v * f).round() / f;
+    let s = format!("{:.d$}", if r.is_finite() { r } else { v });
     // Rounding can leave "-0" or "-0.00": Grafana writes those without the sign.
     match s.strip_prefix('-') {
         Some(rest) if rest.bytes().all(|b| b == b'0' || b == b'.') => rest.to_string(),
@@ -218,24 +222,23 @@ pub fn format_value(v: f64, unit: Option<&str>, decimals: Option<u8>) -> String 
 }
 
 /// Labels for axis ticks: the fewest decimals that write every tick exactly
-/// (so 0, 2.5, 5 become "0", "2.50", "5.00" rather than a mix), unless the
+/// (0, 2.5, 5 become "0.0", "2.5", "5.0" rather than a mix), unless the
 /// panel fixes them.
 pub fn tick_labels(ticks: &[f64], unit: Option<&str>, decimals: Option<u8>) -> Vec<String> {
     let scaled: Vec<_> = ticks.iter().map(|t| scale(*t, unit)).collect();
-    let d = decimals.unwrap_or_else(|| {
-        (0u8..=6)
-            .find(|d| {
-                let f = 10f64.powi(i32::from(*d));
-                scaled.iter().all(|(x, _, _)| {
-                    let y = x * f;
-                    (y - y.round()).abs() < 1e-6 * y.abs().max(1.0)
-                })
+    // Ticks that no few decimals write exactly get Grafana's own choice each.
+    let d = decimals.or_else(|| {
+        (0u8..=4).find(|d| {
+            let f = 10f64.powi(i32::from(*d));
+            scaled.iter().all(|(x, _, _)| {
+                let y = x * f;
+                (y - y.round()).abs() < 1e-6 * y.abs().max(1.0)
             })
-            .unwrap_or(6)
+        })
     });
     scaled
         .iter()
-        .map(|(x, p, s)| format!("{p}{}{s}", to_fixed(*x, Some(d))))
+        .map(|(x, p, s)| format!("{p}{}{s}", to_fixed(*x, d)))
         .collect()
 }
 
@@ -298,6 +301,7 @@ mod tests {
         assert_eq!(to_fixed(0.0, None), "0");
         assert_eq!(to_fixed(-0.0001, Some(2)), "0.00");
         assert_eq!(to_fixed(1.0, Some(2)), "1.00");
+        assert_eq!(to_fixed(42.25, None), "42.3");
         assert_eq!(to_fixed(f64::INFINITY, None), "∞");
     }
 
