@@ -196,9 +196,10 @@ fn ago(span_ms: i64) -> String {
 const MIN_SPAN: i64 = 10_000;
 const MAX_SPAN: i64 = 365 * 86_400_000;
 
-/// A range as from/to expressions: relative to now when it ends now, else epoch ms.
+/// A range as from/to expressions: relative to now when it ends now (within
+/// a twentieth of its span: the clock moves between two keys), else epoch ms.
 fn exprs(r: TimeRange, now_ms: i64) -> (String, String) {
-    if r.to_ms >= now_ms {
+    if r.to_ms + r.span() / 20 >= now_ms {
         (ago(r.span()), "now".into())
     } else {
         (r.from_ms.to_string(), r.to_ms.to_string())
@@ -357,6 +358,11 @@ mod tests {
         assert_eq!(back, ("9910000".into(), "9970000".into()));
         assert_eq!(
             shift(&back.0, &back.1, 1, now).unwrap(),
+            ("now-1m".into(), "now".into())
+        );
+        // ... also when the clock moved on a little in between.
+        assert_eq!(
+            shift(&back.0, &back.1, 1, now + 500).unwrap(),
             ("now-1m".into(), "now".into())
         );
         // Zooming an absolute range keeps its middle.

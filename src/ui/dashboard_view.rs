@@ -293,9 +293,9 @@ pub fn draw_prepared(
     let mut outer = crate::ui::pane(focused, Color::Green).title(title);
     if focused {
         let hint = if view.full {
-            " Esc back · Tab next panel · -/+ zoom · ←/→ shift · 5 f h last 5m/15m/1h · r refresh "
+            " Esc back · Tab panel · -/+ zoom · ←→ shift · 5/f/h last 5m/15m/1h · r refresh "
         } else {
-            " Tab panel · Enter full screen · -/+ zoom · ←/→ shift · 5 f h last 5m/15m/1h · r refresh "
+            " Tab panel · Enter full · -/+ zoom · ←→ shift · 5/f/h last 5m/15m/1h · r refresh "
         };
         outer = outer.title_bottom(Line::styled(hint, Style::default().fg(Color::DarkGray)));
     }
