@@ -176,6 +176,44 @@ fn influxdb_panels_query_and_draw() {
     term.draw(|f| lectern::ui::dashboard_view::draw(f, f.area(), &tab, false))
         .unwrap();
     insta::assert_snapshot!(term.backend().to_string());
+
+    // `lectern render --dashboard` draws the same from the same server.
+    let ws = tempfile::tempdir().unwrap();
+    let wd = ws.path().join("workshop");
+    std::fs::create_dir_all(wd.join("content")).unwrap();
+    std::fs::create_dir_all(wd.join("dashboards")).unwrap();
+    std::fs::write(wd.join("content/page.md"), "# Page\n").unwrap();
+    std::fs::copy(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/dashboards/service-health.json"),
+        wd.join("dashboards/service-health.json"),
+    )
+    .unwrap();
+    std::fs::write(
+        wd.join("lectern.yaml"),
+        format!("datasources:\n- {{name: TestInflux, type: influxdb, url: \"{base}\", database: metrics}}\n"),
+    )
+    .unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_lectern"))
+        .args([
+            "render",
+            ws.path().to_str().unwrap(),
+            "--dashboard",
+            "service-health",
+        ])
+        .args([
+            "--from",
+            &T0.to_string(),
+            "--to",
+            &(T0 + 60_000).to_string(),
+        ])
+        .args(["--width", "120", "--height", "36"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        lectern::ui::dashboard_view::buffer_text(term.backend().buffer())
+    );
 }
 
 /// A scrape target that always reports the same counter.
