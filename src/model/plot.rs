@@ -107,9 +107,11 @@ impl Canvas {
         }
     }
 
-    /// Write `s` (already one line, clean) from `x`, at most `max` columns,
-    /// ending in `…` when cut. Returns the columns used.
+    /// Write `s` from `x` on one line, at most `max` columns, ending in `…`
+    /// when cut. Returns the columns used. Everything written passes here,
+    /// cleaned: units and names come from JSON and from datasources.
     fn text(&mut self, x: u16, y: u16, s: &str, max: u16, style: Style) -> u16 {
+        let s = &clean_line(s);
         let max = max.min(self.width.saturating_sub(x));
         let full = width_of(s);
         let mut used = 0u16;
@@ -407,9 +409,17 @@ pub fn y_axis(
     if hard_hi.is_none() {
         hi = (hi / step - 1e-9).ceil() * step;
     }
+    // Numbers beyond what steps can tell apart: the ends only.
+    if !(step.is_finite() && step > 0.0 && (hi - lo).is_finite()) || lo + step == lo {
+        return Axis {
+            lo,
+            hi,
+            ticks: vec![lo, hi],
+        };
+    }
     let first = (lo / step - 1e-9).ceil() as i64;
     let last = (hi / step + 1e-9).floor() as i64;
-    let ticks = (first..=last.min(first + 50))
+    let ticks = (first..=last.min(first.saturating_add(50)))
         .map(|k| k as f64 * step)
         .collect();
     Axis { lo, hi, ticks }
@@ -739,23 +749,26 @@ impl Dots {
     /// A straight line between two points in dot coordinates, without holes.
     fn line(&mut self, (x0, y0): (f64, f64), (x1, y1): (f64, f64), c: Rgb) {
         let (a, b) = (x0.round() as i64, x1.round() as i64);
+        // Only the dots that can be seen: a segment may reach far outside.
+        let bottom = i64::from(self.h) * 4;
+        let rows = |ya: f64, yb: f64| {
+            let lo = (ya.min(yb).round() as i64).max(-1);
+            let hi = (ya.max(yb).round() as i64).min(bottom);
+            lo..=hi
+        };
         if a == b {
-            let (lo, hi) = (y0.min(y1).round() as i64, y0.max(y1).round() as i64);
-            for y in lo..=hi {
+            for y in rows(y0, y1) {
                 self.dot(a, y, c);
             }
             return;
         }
         let y_at = |x: f64| y0 + (y1 - y0) * ((x - x0) / (x1 - x0));
-        // Only the columns that can be seen: a segment may start far outside.
         let first = a.max(-1);
         let last = b.min(i64::from(self.w) * 2);
         for x in first..=last {
             let xa = (x as f64 - 0.5).max(x0);
             let xb = (x as f64 + 0.5).min(x1);
-            let (ya, yb) = (y_at(xa), y_at(xb));
-            let (lo, hi) = (ya.min(yb).round() as i64, ya.max(yb).round() as i64);
-            for y in lo..=hi {
+            for y in rows(y_at(xa), y_at(xb)) {
                 self.dot(x, y, c);
             }
         }
