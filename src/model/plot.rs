@@ -1070,7 +1070,9 @@ fn bar_cells(
             .iter()
             .enumerate()
             .filter_map(|(i, d)| {
-                let (_, below, top) = d.points.iter().find(|(pt, _, _)| pt == t)?;
+                // Points are sorted by time.
+                let at = d.points.binary_search_by_key(t, |(pt, _, _)| *pt).ok()?;
+                let (_, below, top) = &d.points[at];
                 let top = (*top)?;
                 let (from, to) = if stacked {
                     (to_e(*below), to_e(top))
