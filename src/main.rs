@@ -78,17 +78,29 @@ enum Command {
         #[arg(long)]
         force: bool,
     },
-    /// Print a page as plain text.
+    /// Print a page as plain text, or draw a dashboard from its datasources.
     #[command(after_help = EXAMPLES_RENDER)]
     Render {
         #[command(flatten)]
         common: CommonArgs,
         /// Page number (1-based) or name; default: every page.
-        #[arg(long)]
+        #[arg(long, conflicts_with = "dashboard")]
         page: Option<String>,
-        /// Wrap text to this many columns.
-        #[arg(long, default_value_t = 80)]
-        width: usize,
+        /// Columns: wrap a page to them (default 80), or draw a dashboard in them (default 120).
+        #[arg(long)]
+        width: Option<u16>,
+        /// Draw the dashboard with this uid, querying its datasources.
+        #[arg(long, value_name = "UID")]
+        dashboard: Option<String>,
+        /// Start of the dashboard's time range: `now-15m` or epoch ms (default: the dashboard's).
+        #[arg(long, requires = "dashboard", allow_hyphen_values = true)]
+        from: Option<String>,
+        /// End of the dashboard's time range: `now` or epoch ms (default: the dashboard's).
+        #[arg(long, requires = "dashboard", allow_hyphen_values = true)]
+        to: Option<String>,
+        /// Rows to draw the dashboard in (default: every panel at two rows per grid row).
+        #[arg(long, requires = "dashboard")]
+        height: Option<u16>,
     },
     /// Start a new workshop: a folder with two example pages that pass
     /// `check --strict` and `test`, ready to edit.
@@ -236,9 +248,19 @@ fn main() -> ExitCode {
         }) => cmd_check(&common, format, strict),
         Some(Command::Render {
             common,
+            width,
+            dashboard: Some(uid),
+            from,
+            to,
+            height,
+            ..
+        }) => cmd_render_dashboard(&common, &uid, from, to, width, height),
+        Some(Command::Render {
+            common,
             page,
             width,
-        }) => cmd_render(&common, page.as_deref(), width),
+            ..
+        }) => cmd_render(&common, page.as_deref(), width.map_or(80, usize::from)),
         Some(Command::Test {
             common,
             budget,
@@ -384,6 +406,85 @@ fn cmd_render(
         }
     }
     print!("{out}");
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Draw dashboard `uid` as text, from what its datasources answer now.
+fn cmd_render_dashboard(
+    common: &CommonArgs,
+    uid: &str,
+    from: Option<String>,
+    to: Option<String>,
+    width: Option<u16>,
+    height: Option<u16>,
+) -> Result<ExitCode, ExitCode> {
+    use lectern::engine::dashboards::{find_json, DashboardContent, DashboardTab};
+    use lectern::model::{grafana, series};
+    use lectern::ui::dashboard_view;
+    let fail = |msg: String| {
+        eprintln!("lectern: {msg}");
+        ExitCode::from(2)
+    };
+    let ws = load(common)?;
+    let path = find_json(&ws.workshop_dir, &ws.exercises_dir(), uid).ok_or_else(|| {
+        fail(format!(
+            "no dashboard with uid `{uid}` in workshop/dashboards or exercises/grafana"
+        ))
+    })?;
+    let dash = std::fs::read_to_string(&path)
+        .map_err(|e| e.to_string())
+        .and_then(|t| serde_json::from_str(&t).map_err(|e| e.to_string()))
+        .and_then(|v| grafana::parse(&v))
+        .map_err(|e| fail(format!("{}: {e}", path.display())))?;
+    let from = from.unwrap_or_else(|| dash.from.clone());
+    let to = to.unwrap_or_else(|| dash.to.clone());
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as i64);
+    let range = series::time_range(&from, &to, now).map_err(fail)?;
+    // Every panel at once: a datasource that is down costs one timeout, not one per panel.
+    let data = std::thread::scope(|s| {
+        let asks: Vec<_> = dash
+            .panels
+            .iter()
+            .map(|p| {
+                s.spawn(|| {
+                    lectern::runtime::datasource::query_panel(
+                        &ws.config,
+                        p,
+                        range,
+                        std::time::Duration::from_secs(5),
+                    )
+                })
+            })
+            .collect();
+        asks.into_iter()
+            .map(|a| a.join().unwrap_or_default())
+            .collect()
+    });
+    let tab = DashboardTab {
+        name: dash.title.clone(),
+        url: String::new(),
+        builtin: false,
+        content: DashboardContent::Grafana {
+            refresh: dash.refresh,
+            dash: Box::new(dash),
+            from,
+            to,
+            data,
+            generation: 0,
+            queried: None,
+            pending: false,
+        },
+    };
+    let width = width.unwrap_or(120).clamp(20, 1000);
+    let height = height
+        .unwrap_or_else(|| dashboard_view::natural_height(&tab, width))
+        .clamp(4, 1000);
+    print!(
+        "{}",
+        dashboard_view::render_text(&tab, &Default::default(), width, height, now)
+    );
     Ok(ExitCode::SUCCESS)
 }
 

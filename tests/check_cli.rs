@@ -196,3 +196,76 @@ fn lectern_test_fails_on_content_errors_and_dry_run_runs_nothing() {
         "{out}"
     );
 }
+
+/// A workshop with one dashboard whose InfluxDB is at `url`.
+fn dashboard_workshop(url: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let ws = dir.path().join("workshop");
+    std::fs::create_dir_all(ws.join("content")).unwrap();
+    std::fs::create_dir_all(ws.join("dashboards")).unwrap();
+    std::fs::write(ws.join("content/page.md"), "# Page\n").unwrap();
+    std::fs::copy(
+        fixture("dashboards/service-health.json"),
+        ws.join("dashboards/service-health.json"),
+    )
+    .unwrap();
+    std::fs::write(
+        ws.join("lectern.yaml"),
+        format!("datasources:\n- {{name: TestInflux, type: influxdb, url: \"{url}\", database: metrics}}\n"),
+    )
+    .unwrap();
+    dir
+}
+
+#[test]
+fn render_a_dashboard_whose_datasource_is_down() {
+    // Port 9 (discard) refuses: every panel says why it has no data, quickly.
+    let dir = dashboard_workshop("http://127.0.0.1:9");
+    let d = dir.path().to_str().unwrap();
+    let started = std::time::Instant::now();
+    let (code, out, err) = lectern(&[
+        "render",
+        d,
+        "--dashboard",
+        "service-health",
+        "--from",
+        "1767225600000",
+        "--to",
+        "1767225660000",
+        "--width",
+        "100",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert!(started.elapsed() < std::time::Duration::from_secs(8));
+    let lines: Vec<&str> = out.lines().collect();
+    assert!(
+        lines[0].starts_with(
+            "╭ Service health · 2026-01-01 00:00:00 UTC to 2026-01-01 00:01:00 UTC · every 10s"
+        ),
+        "{out}"
+    );
+    // Two rows per grid row: 14 grid rows, and the frame.
+    assert_eq!(lines.len(), 30, "{out}");
+    assert!(
+        out.contains("no data: TestInflux is not reachable"),
+        "{out}"
+    );
+    assert!(lines.iter().all(|l| l.chars().count() <= 100));
+
+    let (code, _, err) = lectern(&["render", d, "--dashboard", "absent"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("no dashboard with uid `absent`"), "{err}");
+    let (code, _, err) = lectern(&[
+        "render",
+        d,
+        "--dashboard",
+        "service-health",
+        "--from",
+        "yesterday",
+    ]);
+    assert_eq!(code, 2);
+    assert!(err.contains("bad time `yesterday`"), "{err}");
+    // --from belongs to dashboards only.
+    let (code, _, _) = lectern(&["render", d, "--from", "now-1h"]);
+    assert_eq!(code, 2);
+}

@@ -176,6 +176,44 @@ fn influxdb_panels_query_and_draw() {
     term.draw(|f| lectern::ui::dashboard_view::draw(f, f.area(), &tab, false))
         .unwrap();
     insta::assert_snapshot!(term.backend().to_string());
+
+    // `lectern render --dashboard` draws the same from the same server.
+    let ws = tempfile::tempdir().unwrap();
+    let wd = ws.path().join("workshop");
+    std::fs::create_dir_all(wd.join("content")).unwrap();
+    std::fs::create_dir_all(wd.join("dashboards")).unwrap();
+    std::fs::write(wd.join("content/page.md"), "# Page\n").unwrap();
+    std::fs::copy(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/dashboards/service-health.json"),
+        wd.join("dashboards/service-health.json"),
+    )
+    .unwrap();
+    std::fs::write(
+        wd.join("lectern.yaml"),
+        format!("datasources:\n- {{name: TestInflux, type: influxdb, url: \"{base}\", database: metrics}}\n"),
+    )
+    .unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_lectern"))
+        .args([
+            "render",
+            ws.path().to_str().unwrap(),
+            "--dashboard",
+            "service-health",
+        ])
+        .args([
+            "--from",
+            &T0.to_string(),
+            "--to",
+            &(T0 + 60_000).to_string(),
+        ])
+        .args(["--width", "120", "--height", "36"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        lectern::ui::dashboard_view::buffer_text(term.backend().buffer())
+    );
 }
 
 /// A scrape target that always reports the same counter.
@@ -188,7 +226,12 @@ fn tiny_target() -> u16 {
             let mut buf = [0u8; 2048];
             let _ = s.read(&mut buf);
             let body =
-                "# TYPE test_requests_total counter\ntest_requests_total{endpoint=\"/\"} 42\n";
+                "# TYPE test_requests_total counter\ntest_requests_total{endpoint=\"/\"} 42\n\
+                # TYPE test_latency_seconds histogram\n\
+                test_latency_seconds_bucket{le=\"0.1\"} 3\n\
+                test_latency_seconds_bucket{le=\"0.5\"} 8\n\
+                test_latency_seconds_bucket{le=\"+Inf\"} 9\n\
+                test_latency_seconds_sum 2\ntest_latency_seconds_count 9\n";
             let _ = write!(s, "HTTP/1.1 200 OK\r\nContent-Type: text/plain; version=0.0.4\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}", body.len());
         }
     });
@@ -251,6 +294,31 @@ fn prometheus_panels_query_range() {
         if data.has_data() {
             assert_eq!(data.series[0].name, "/ requests");
             assert_eq!(data.series[0].reduce("last"), Some(42.0));
+            // A histogram's `_bucket` series as a heatmap: cumulative buckets
+            // (format: heatmap) become counts of 3, 5 and 1 per bucket.
+            let heat = grafana::parse(&serde_json::json!({"panels": [{
+                "type": "heatmap", "title": "h", "datasource": {"type": "prometheus", "uid": "prom"},
+                "fieldConfig": {"defaults": {"unit": "s"}},
+                "targets": [{"refId": "A", "expr": "test_latency_seconds_bucket", "legendFormat": "{{le}}", "format": "heatmap"}]
+            }]}))
+            .unwrap();
+            let hd = datasource::query_panel(&cfg, &heat.panels[0], range, Duration::from_secs(5));
+            let mut names: Vec<&str> = hd.series.iter().map(|s| s.name.as_str()).collect();
+            names.sort();
+            assert_eq!(names, ["+Inf", "0.1", "0.5"]);
+            let c = lectern::model::plot::draw_panel(&heat.panels[0], Some(&hd), range, 40, 8);
+            let lines = c.lines();
+            let row = |label: &str| {
+                lines
+                    .iter()
+                    .find(|l| l.trim_start().starts_with(label))
+                    .cloned()
+                    .unwrap_or_default()
+            };
+            // The 0.5 s bucket holds the most: the brightest shade.
+            assert!(row("500 ms").contains('█'), "{lines:#?}");
+            assert!(row("+Inf").contains('░'), "{lines:#?}");
+            assert!(row("100 ms").contains('▓'), "{lines:#?}");
             break;
         }
         assert!(

@@ -126,7 +126,9 @@ fn draw_terminals(f: &mut Frame, app: &App, areas: &Areas) {
         }
         View::Dashboard(i) => {
             if let Some(tab) = app.engine.dashboards.get(i) {
-                dashboard_view::draw(f, areas.view, tab, focused_view);
+                let drawn = app.dash_drawn.as_ref().filter(|d| d.tab() == i);
+                let view = app.dash_view(i);
+                dashboard_view::draw_prepared(f, areas.view, tab, focused_view, &view, drawn);
             }
         }
         View::Terminals => {}

@@ -11,12 +11,13 @@ use std::time::{Duration, Instant};
 use ratatui::layout::Rect;
 
 use crate::action::{ActionKind, SectionAction, TerminalAction};
-use crate::engine::dashboards::DashboardContent;
+use crate::engine::dashboards::{DashboardContent, DashboardTab};
 use crate::engine::{Answer, Engine, FormField, Note, Outcome, Request, RunFlags, Show, Why};
 use crate::lesson::{walk_blocks, BlockKind};
 use crate::model::ActionRef;
 use crate::runtime::TermId;
 use crate::ui;
+use crate::ui::dashboard_view::{self, DashView, Prepared};
 use crate::ui::lesson_view::{self, Laid, ViewState};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -98,8 +99,27 @@ pub enum Intent {
     ExternalEditor,
     InputChar(char),
     InputBackspace,
+    /// A key on the dashboard shown: its time range, panels, refresh.
+    Dash(DashIntent),
     /// Test-only: proves the panic hook restores the terminal.
     Panic,
+}
+
+/// What the keys of a focused dashboard ask for.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum DashIntent {
+    /// Scale the time range about its middle: 2 zooms out, 0.5 in.
+    Zoom(f64),
+    /// Move the time range back (-1) or forward (1) by half its span.
+    Shift(i64),
+    /// The last span up to now, as Grafana writes its start: `now-5m`.
+    Last(&'static str),
+    ToggleRefresh,
+    /// Select the next (1) or previous (-1) panel.
+    Select(isize),
+    /// The selected panel alone, or the whole dashboard again.
+    ToggleFull,
+    Scroll(isize),
 }
 
 /// What an input prompt is for.
@@ -183,6 +203,12 @@ pub struct App {
     pub folded: HashSet<usize>,
     /// The logs shown behind `L`, and when they were read.
     pub logs: (Option<Instant>, Vec<ratatui::text::Line<'static>>),
+    /// The selected panel, full screen and scrolling of the dashboard shown.
+    pub dash: DashView,
+    /// The dashboard shown, drawn off screen when it changes (not per frame).
+    pub dash_drawn: Option<Prepared>,
+    /// Refresh intervals of dashboards whose auto-refresh was turned off.
+    refresh_off: HashMap<usize, Duration>,
     laid_key: Option<(u16, usize, u64)>,
     generation: u64,
     /// Terminals, services and setup started (only once the workshop is trusted).
@@ -238,6 +264,9 @@ impl App {
             view: View::Terminals,
             folded: Default::default(),
             logs: (None, Vec::new()),
+            dash: DashView::default(),
+            dash_drawn: None,
+            refresh_off: HashMap::new(),
             laid_key: None,
             generation: 0,
             launched: false,
@@ -416,6 +445,10 @@ impl App {
                     if self.view == View::Dashboard(i) {
                         self.view = View::Terminals;
                     }
+                    // Tabs after it move down: their view state would not match.
+                    self.dash = DashView::default();
+                    self.dash_drawn = None;
+                    self.refresh_off.clear();
                 }
                 Note::InternalDone => {
                     // The external editor exited: show the file as it is now.
@@ -863,7 +896,8 @@ impl App {
                         f.scroll = (f.scroll as isize + n).clamp(0, max as isize) as usize;
                     }
                 }
-                _ => {}
+                View::Dashboard(_) => self.dash_intent(DashIntent::Scroll(n)),
+                View::Terminals => {}
             },
             Intent::SearchOpen => {
                 let hit = self
@@ -922,7 +956,119 @@ impl App {
                     value.pop();
                 }
             }
+            Intent::Dash(d) => self.dash_intent(d),
             Intent::Panic => panic!("test-only panic requested (LECTERN_TEST_PANIC)"),
+        }
+    }
+
+    /// The view state of dashboard tab `i` (a tab not looked at yet starts afresh).
+    pub fn dash_view(&self, i: usize) -> DashView {
+        if self.dash.tab == i {
+            self.dash
+        } else {
+            DashView {
+                tab: i,
+                ..DashView::default()
+            }
+        }
+    }
+
+    /// Every dashboard key lands here: time range, refresh, panels, scrolling.
+    fn dash_intent(&mut self, d: DashIntent) {
+        let View::Dashboard(i) = self.view else {
+            return;
+        };
+        self.dash = self.dash_view(i);
+        let Some(DashboardTab {
+            content:
+                DashboardContent::Grafana {
+                    dash,
+                    from,
+                    to,
+                    refresh,
+                    ..
+                },
+            ..
+        }) = self.engine.dashboards.get_mut(i)
+        else {
+            return;
+        };
+        let panels = dash.panels.len();
+        match d {
+            DashIntent::Zoom(_) | DashIntent::Shift(_) | DashIntent::Last(_) => {
+                let now = now_ms();
+                let next = match d {
+                    DashIntent::Zoom(f) => crate::model::series::zoom(from, to, f, now),
+                    DashIntent::Shift(dir) => crate::model::series::shift(from, to, dir, now),
+                    DashIntent::Last(start) => Ok((start.to_string(), "now".to_string())),
+                    _ => return,
+                };
+                match next {
+                    Ok((f, t)) => {
+                        (*from, *to) = (f, t);
+                        self.engine.query_dashboard(i);
+                    }
+                    Err(e) => self.notice = Some(e),
+                }
+            }
+            DashIntent::ToggleRefresh => match refresh.take() {
+                Some(r) => {
+                    self.refresh_off.insert(i, r);
+                    self.notice = Some("auto-refresh off (r turns it back on)".into());
+                }
+                None => {
+                    let r = self
+                        .refresh_off
+                        .remove(&i)
+                        .or(dash.refresh)
+                        .unwrap_or(Duration::from_secs(5));
+                    *refresh = Some(r);
+                    self.notice = Some(format!("auto-refresh every {}s", r.as_secs()));
+                    self.engine.query_dashboard(i);
+                }
+            },
+            DashIntent::Select(n) if panels > 0 => {
+                let next = match self.dash.selected {
+                    Some(s) => (s as isize + n).rem_euclid(panels as isize) as usize,
+                    None if n < 0 => panels - 1,
+                    None => 0,
+                };
+                self.dash.selected = Some(next);
+                self.reveal_panel(next);
+            }
+            DashIntent::ToggleFull if panels > 0 => {
+                self.dash.selected.get_or_insert(0);
+                self.dash.full = !self.dash.full;
+            }
+            DashIntent::Scroll(n) => {
+                let max = self
+                    .dash_drawn
+                    .as_ref()
+                    .filter(|p| p.tab() == i)
+                    .map_or(0, |p| p.max_scroll(self.areas.view));
+                self.dash.scroll = (self.dash.scroll as isize + n).clamp(0, max as isize) as u16;
+            }
+            _ => {}
+        }
+    }
+
+    /// Scroll the dashboard so that panel `p` is in sight.
+    fn reveal_panel(&mut self, p: usize) {
+        let Some(drawn) = self
+            .dash_drawn
+            .as_ref()
+            .filter(|d| d.tab() == self.dash.tab)
+        else {
+            return;
+        };
+        let Some((_, r)) = drawn.places.iter().find(|(i, _)| *i == p) else {
+            return;
+        };
+        let h = self.areas.view.height.saturating_sub(2);
+        if r.y < self.dash.scroll {
+            self.dash.scroll = r.y;
+        } else if r.y + r.height > self.dash.scroll + h {
+            self.dash.scroll = (r.y + r.height).saturating_sub(h).min(r.y);
         }
     }
 
@@ -1054,6 +1200,22 @@ impl App {
         }
         self.relayout(self.areas.lesson_inner.width);
         self.highlight_editor_file();
+        // The dashboard shown is drawn off screen when it changed, not per frame.
+        match self.view {
+            View::Dashboard(i) if i < self.engine.dashboards.len() => {
+                let view = self.dash_view(i);
+                dashboard_view::refresh(
+                    &mut self.dash_drawn,
+                    &self.engine.dashboards[i],
+                    i,
+                    self.areas.view,
+                    &view,
+                    self.focus == Focus::View,
+                    now_ms(),
+                );
+            }
+            _ => self.dash_drawn = None,
+        }
         // The log overlay's files: read here, at most once a second, never while drawing.
         if matches!(self.overlay, Some(Overlay::SetupLog { .. })) {
             if self
@@ -1129,4 +1291,10 @@ impl App {
         }
         self.take_notes();
     }
+}
+
+fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as i64)
 }

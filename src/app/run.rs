@@ -18,7 +18,7 @@ use ratatui::backend::CrosstermBackend;
 use ratatui::layout::Rect;
 use ratatui::Terminal;
 
-use super::{App, Focus, Intent, Overlay};
+use super::{App, DashIntent, Focus, Intent, Overlay, View};
 use crate::engine::{self, Engine, Mode};
 use crate::runtime::{procs, Store};
 use crate::ui;
@@ -428,6 +428,11 @@ fn key_intent(app: &App, k: &KeyEvent, test_panic: bool) -> Option<Intent> {
     }
     if app.focus == Focus::View {
         let page = app.areas.view.height.saturating_sub(3).max(1) as isize;
+        if let View::Dashboard(i) = app.view {
+            if let Some(d) = dash_key(k, app.dash_view(i).full, page) {
+                return Some(Intent::Dash(d));
+            }
+        }
         return match k.code {
             KeyCode::Char(']') if ctrl => Some(Intent::FocusLesson),
             KeyCode::Char('5') if ctrl => Some(Intent::FocusLesson),
@@ -480,6 +485,34 @@ fn key_intent(app: &App, k: &KeyEvent, test_panic: bool) -> Option<Intent> {
         KeyCode::Char(']') => Intent::CycleTab(1),
         KeyCode::Char(c @ '1'..='9') => Intent::FocusTerminal(c as usize - '1' as usize),
         KeyCode::Char('!') if test_panic => Intent::Panic,
+        _ => return None,
+    })
+}
+
+/// The keys of a focused dashboard (`full`: one panel is shown full screen).
+pub fn dash_key(k: &KeyEvent, full: bool, page: isize) -> Option<DashIntent> {
+    if k.modifiers
+        .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT)
+    {
+        return None;
+    }
+    Some(match k.code {
+        KeyCode::Char('-' | 'z') => DashIntent::Zoom(2.0),
+        KeyCode::Char('+' | '=' | 'Z') => DashIntent::Zoom(0.5),
+        KeyCode::Left => DashIntent::Shift(-1),
+        KeyCode::Right => DashIntent::Shift(1),
+        KeyCode::Char('5') => DashIntent::Last("now-5m"),
+        KeyCode::Char('f') => DashIntent::Last("now-15m"),
+        KeyCode::Char('h') => DashIntent::Last("now-1h"),
+        KeyCode::Char('r') => DashIntent::ToggleRefresh,
+        KeyCode::Tab => DashIntent::Select(1),
+        KeyCode::BackTab => DashIntent::Select(-1),
+        KeyCode::Enter | KeyCode::Char('v') => DashIntent::ToggleFull,
+        KeyCode::Esc if full => DashIntent::ToggleFull,
+        KeyCode::Up | KeyCode::Char('k') => DashIntent::Scroll(-1),
+        KeyCode::Down | KeyCode::Char('j') => DashIntent::Scroll(1),
+        KeyCode::PageUp => DashIntent::Scroll(-page),
+        KeyCode::PageDown | KeyCode::Char(' ') => DashIntent::Scroll(page),
         _ => return None,
     })
 }
@@ -551,6 +584,34 @@ fn mouse_intent(app: &App, m: &MouseEvent) -> Option<Intent> {
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+
+    #[test]
+    fn dashboard_keys() {
+        let key = |code, mods| KeyEvent::new(code, mods);
+        let none = KeyModifiers::NONE;
+        let d = |code| dash_key(&key(code, none), false, 10);
+        assert_eq!(d(KeyCode::Char('-')), Some(DashIntent::Zoom(2.0)));
+        assert_eq!(d(KeyCode::Char('+')), Some(DashIntent::Zoom(0.5)));
+        assert_eq!(d(KeyCode::Left), Some(DashIntent::Shift(-1)));
+        assert_eq!(d(KeyCode::Char('f')), Some(DashIntent::Last("now-15m")));
+        assert_eq!(d(KeyCode::Char('r')), Some(DashIntent::ToggleRefresh));
+        assert_eq!(d(KeyCode::BackTab), Some(DashIntent::Select(-1)));
+        assert_eq!(d(KeyCode::Enter), Some(DashIntent::ToggleFull));
+        assert_eq!(d(KeyCode::PageDown), Some(DashIntent::Scroll(10)));
+        // Esc leaves full screen first, then the dashboard; Ctrl keys are not these.
+        assert_eq!(d(KeyCode::Esc), None);
+        assert_eq!(
+            dash_key(&key(KeyCode::Esc, none), true, 10),
+            Some(DashIntent::ToggleFull)
+        );
+        assert_eq!(
+            dash_key(&key(KeyCode::Char('5'), KeyModifiers::CONTROL), false, 10),
+            None
+        );
+        assert_eq!(d(KeyCode::Char('q')), None);
+    }
+
     #[test]
     fn base64_matches_the_standard() {
         assert_eq!(super::base64(b"hi"), "aGk=");

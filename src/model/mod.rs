@@ -4,9 +4,11 @@
 
 pub mod edits;
 pub mod grafana;
+pub mod plot;
 pub mod selection;
 pub mod series;
 pub mod terminal_state;
+pub mod units;
 pub mod yaml_edit;
 
 /// Identifies an action: page index and action id within the page.

@@ -60,7 +60,10 @@ pub fn query_panel(
     timeout: Duration,
 ) -> PanelData {
     let interval = auto_interval(range, 120);
-    let mut data = PanelData::default();
+    let mut data = PanelData {
+        range: Some(range),
+        ..Default::default()
+    };
     let mut errors = Vec::new();
     for t in &panel.targets {
         let result = match &t.query {
@@ -328,6 +331,7 @@ impl QueryWorker {
                                         PanelData {
                                             series: Vec::new(),
                                             error,
+                                            ..Default::default()
                                         },
                                     )
                                 })
@@ -374,6 +378,7 @@ fn run_query(q: &PanelsQuery) -> Vec<(String, PanelData)> {
                         PanelData {
                             series: Vec::new(),
                             error: Some("no time has passed since the page was opened".into()),
+                            ..Default::default()
                         }
                     } else {
                         query_panel(&q.config, p, range, Duration::from_secs(5))
@@ -391,6 +396,7 @@ fn run_query(q: &PanelsQuery) -> Vec<(String, PanelData)> {
                     PanelData {
                         series: Vec::new(),
                         error: Some(e.clone()),
+                        ..Default::default()
                     },
                 )
             })
