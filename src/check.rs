@@ -126,13 +126,13 @@ fn check_targets(
     out: &mut Vec<Diagnostic>,
 ) {
     // Action lines: the block line of each action, in order.
-    let mut lines = Vec::new();
+    let mut lines = std::collections::HashMap::new();
     crate::lesson::walk_blocks(&lesson.blocks, &mut |b| {
         if let crate::lesson::BlockKind::Action(a) = &b.kind {
-            lines.push((a.id, b.line));
+            lines.insert(a.id, b.line);
         }
     });
-    let line_of = |id: usize| lines.iter().find(|(i, _)| *i == id).map_or(1, |(_, l)| *l);
+    let line_of = |id: usize| lines.get(&id).copied().unwrap_or(1);
     let exists = |p: &Path, created: &HashSet<PathBuf>| {
         p.exists() || created.iter().any(|c| p.starts_with(c))
     };

@@ -96,6 +96,23 @@ impl Diagnostic {
         self.at(source, line, column)
     }
 
+    /// `at_offset` with the source's line index at hand (no rescanning).
+    pub fn at_indexed(mut self, index: &LineIndex, source: &str, offset: usize) -> Self {
+        let (line, column) = index.line_col(source, offset);
+        self.line = line;
+        self.column = column;
+        self.source_line = index.line(source, line).map(str::to_owned);
+        self
+    }
+
+    /// `at` with the source's line index at hand.
+    pub fn at_line(mut self, index: &LineIndex, source: &str, line: usize, column: usize) -> Self {
+        self.line = line;
+        self.column = column.max(1);
+        self.source_line = index.line(source, line).map(str::to_owned);
+        self
+    }
+
     pub fn with_code(mut self, code: Code) -> Self {
         self.code = code;
         self
@@ -139,6 +156,51 @@ impl Diagnostic {
     }
 }
 
+/// Where each line of a text starts, computed once: line and column lookups
+/// then cost a binary search, so a page's cost stays linear in its size.
+#[derive(Debug, Clone, Default)]
+pub struct LineIndex {
+    starts: Vec<usize>,
+}
+
+impl LineIndex {
+    pub fn new(text: &str) -> LineIndex {
+        LineIndex {
+            starts: std::iter::once(0)
+                .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+                .collect(),
+        }
+    }
+
+    /// 1-based line and character column of a byte offset (clamped to the text).
+    pub fn line_col(&self, text: &str, offset: usize) -> (usize, usize) {
+        let mut offset = offset.min(text.len());
+        while !text.is_char_boundary(offset) {
+            offset -= 1;
+        }
+        let line = self.starts.partition_point(|s| *s <= offset).max(1);
+        let start = self.starts[line - 1];
+        (line, text[start..offset].chars().count() + 1)
+    }
+
+    /// Byte offset where 1-based `line` starts (the text's end if past it).
+    pub fn line_start(&self, text: &str, line: usize) -> usize {
+        self.starts
+            .get(line.saturating_sub(1))
+            .copied()
+            .unwrap_or(text.len())
+            .min(text.len())
+    }
+
+    /// The text of 1-based `line`, without its newline.
+    pub fn line<'a>(&self, text: &'a str, line: usize) -> Option<&'a str> {
+        let start = *self.starts.get(line.checked_sub(1)?)?;
+        let end = self.starts.get(line).map_or(text.len(), |e| e - 1);
+        text.get(start..end.max(start))
+            .map(|l| l.strip_suffix('\r').unwrap_or(l))
+    }
+}
+
 /// 1-based line and character column of a byte offset (clamped to the text).
 pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
     let mut offset = offset.min(text.len());
@@ -177,6 +239,23 @@ mod tests {
         assert!(out.contains("2 | two words\n"));
         assert!(out.contains("  |     ^\n"));
         assert!(out.contains("= help: use another"));
+    }
+
+    #[test]
+    fn the_index_agrees_with_the_scans() {
+        let src = "ab\ncdé\r\n\nlast";
+        let idx = LineIndex::new(src);
+        for off in 0..=src.len() + 2 {
+            if src.is_char_boundary(off.min(src.len())) {
+                assert_eq!(idx.line_col(src, off), line_col(src, off), "{off}");
+            }
+        }
+        for l in 1..=6 {
+            assert_eq!(idx.line_start(src, l), line_start(src, l), "{l}");
+        }
+        assert_eq!(idx.line(src, 2), Some("cdé"));
+        assert_eq!(idx.line(src, 4), Some("last"));
+        assert_eq!(idx.line(src, 5), None);
     }
 
     #[test]

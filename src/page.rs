@@ -39,6 +39,7 @@ pub fn load(workshop: &Workshop, index: usize) -> PageDoc {
         };
     }
     let (templated, issues) = template::render(&page.source, workshop.dialect, &workshop.vars);
+    let index = crate::diag::LineIndex::new(&page.source);
     let mut diagnostics: Vec<Diagnostic> = issues
         .into_iter()
         .map(|i| {
@@ -47,7 +48,7 @@ pub fn load(workshop: &Workshop, index: usize) -> PageDoc {
             } else {
                 Diagnostic::warning(&page.path, i.message)
             }
-            .at_offset(&page.source, i.offset);
+            .at_indexed(&index, &page.source, i.offset);
             match i.help {
                 Some(h) => d.with_help(h),
                 None => d,

@@ -23,7 +23,7 @@ pub fn log_lines(app: &App) -> Vec<Line<'static>> {
             clean_line(&s.spec.title),
             s.state
         )));
-        let text = std::fs::read_to_string(&s.log).unwrap_or_default();
+        let text = crate::runtime::tail::of_file(&s.log, 64 * 1024);
         let all: Vec<&str> = text.lines().collect();
         lines.extend(
             all[all.len().saturating_sub(40)..]
@@ -33,7 +33,7 @@ pub fn log_lines(app: &App) -> Vec<Line<'static>> {
     }
     for s in &app.engine.rt.setup.scripts {
         lines.push(head(format!("── {} ({:?})", clean_line(&s.name), s.state)));
-        let text = std::fs::read_to_string(&s.log).unwrap_or_default();
+        let text = crate::runtime::tail::of_file(&s.log, 64 * 1024);
         lines.extend(text.lines().map(|l| Line::raw(clean_line(l))));
     }
     lines

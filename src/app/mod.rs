@@ -1260,7 +1260,7 @@ impl App {
             .map(|e| e.to_string_lossy().into_owned())
             .unwrap_or_default();
         // Very large files stay plain: highlighting them would stall the screen.
-        self.highlighted = if f.text.len() <= 512 * 1024 {
+        self.highlighted = if f.text.len() <= 128 * 1024 {
             h.lines(&ext, &f.text)
                 .map(|lines| (f.path.clone(), sum, lines))
         } else {

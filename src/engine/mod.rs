@@ -730,7 +730,16 @@ impl Engine {
             Event::DashboardCheck(r, data) => self.on_check_data(*r, data),
             Event::Examiner(r, res) => {
                 self.exam_stops.retain(|(a, _)| a != r);
-                self.outputs.insert(*r, res.output.clone());
+                // A card shows the last lines; more would only be copied around.
+                let lines: Vec<&str> = res
+                    .output
+                    .lines()
+                    .rev()
+                    .filter(|l| !l.trim().is_empty())
+                    .take(8)
+                    .collect();
+                let kept: Vec<&str> = lines.into_iter().rev().collect();
+                self.outputs.insert(*r, kept.join("\n"));
                 let o = if res.passed {
                     Outcome::passed(res.summary())
                 } else {

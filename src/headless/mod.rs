@@ -314,7 +314,7 @@ impl Runner<'_> {
                 reported_setup[i] = true;
                 let verdict = match &state {
                     ScriptState::Failed(why) => {
-                        let log = std::fs::read_to_string(&log).unwrap_or_default();
+                        let log = crate::runtime::tail::of_file(&log, 64 * 1024);
                         let tail: Vec<&str> = log.lines().rev().take(15).collect();
                         println!("    --- {name} (last lines of its log)");
                         for l in tail.iter().rev() {

@@ -9,7 +9,7 @@ use regex::Regex;
 
 use super::*;
 use crate::action;
-use crate::diag::{line_col, line_start, Diagnostic};
+use crate::diag::{Diagnostic, LineIndex};
 use crate::workshop::template::{Dialect, Templated};
 
 enum Frame {
@@ -54,6 +54,9 @@ struct Builder<'a> {
     /// content joins the enclosing one, so nothing downstream recurses deeply.
     flattened_blocks: usize,
     flattened_inlines: usize,
+    /// Line starts of the source and of the templated text, computed once.
+    src_lines: LineIndex,
+    out_lines: LineIndex,
 }
 
 /// How deep blocks (quotes, lists, items) and inline spans may nest. Deeper
@@ -133,6 +136,8 @@ pub fn parse(
         diags: Vec::new(),
         flattened_blocks: 0,
         flattened_inlines: 0,
+        src_lines: LineIndex::new(source),
+        out_lines: LineIndex::new(&templated.text),
     };
     for (event, range) in Parser::new_ext(&text, options()).into_offset_iter() {
         b.event(event, range);
@@ -211,7 +216,7 @@ impl Builder<'_> {
 
     fn push_block(&mut self, kind: BlockKind, trange: Range<usize>) {
         let span = self.src_range(&trange);
-        let line = line_col(self.source, span.start).0;
+        let line = self.src_lines.line_col(self.source, span.start).0;
         let frame = self.blocks.last_mut().expect("root frame");
         frame.blocks.push(Block { kind, span, line });
     }
@@ -612,7 +617,7 @@ impl Builder<'_> {
             self.diags.push(
                 Diagnostic::warning(self.path, format!("unknown action `{word}`"))
                     .with_code(crate::diag::Code::UnknownAction)
-                    .at_offset(self.source, src.start)
+                    .at_indexed(&self.src_lines, self.source, src.start)
                     .with_help(help),
             );
         }
@@ -630,7 +635,7 @@ impl Builder<'_> {
                         "content nests deeper than {MAX_BLOCK_DEPTH} levels; lectern shows the deeper levels one level up"
                     ),
                 )
-                .at_offset(self.source, src),
+                .at_indexed(&self.src_lines, self.source, src),
             );
         }
     }
@@ -644,16 +649,21 @@ impl Builder<'_> {
         message: String,
     ) -> Diagnostic {
         let t = &self.templated.text;
-        let fence_line = line_col(t, trange.start).0;
+        let fence_line = self.out_lines.line_col(t, trange.start).0;
         // Errors "at the end of input" point past the body; keep them on its last line.
-        let closing_line = line_col(t, trange.end.saturating_sub(1)).0;
+        let closing_line = self.out_lines.line_col(t, trange.end.saturating_sub(1)).0;
         let last_body_line = closing_line.saturating_sub(fence_line + 2);
         let tline = fence_line + 1 + body_line.min(last_body_line);
-        let tstart = line_start(t, tline).min(trange.end);
+        let tstart = self.out_lines.line_start(t, tline).min(trange.end);
         let indent = t[tstart..].chars().take_while(|c| *c == ' ').count();
         let src = self.templated.source_offset(tstart);
-        let (line, _) = line_col(self.source, src);
-        Diagnostic::error(self.path, message).at(self.source, line, indent + column.max(1))
+        let (line, _) = self.src_lines.line_col(self.source, src);
+        Diagnostic::error(self.path, message).at_line(
+            &self.src_lines,
+            self.source,
+            line,
+            indent + column.max(1),
+        )
     }
 }
 

@@ -131,13 +131,9 @@ fn attempt(
     }
     let collect = |r: Option<Box<dyn Read + Send>>| {
         std::thread::spawn(move || {
-            let mut s = String::new();
-            if let Some(mut r) = r {
-                let mut buf = Vec::new();
-                let _ = r.read_to_end(&mut buf);
-                s = String::from_utf8_lossy(&buf).into_owned();
-            }
-            s
+            // A script that floods output keeps only its last megabyte.
+            r.map(|r| super::tail::Tail::new(super::tail::CAP).read_from(r).text())
+                .unwrap_or_default()
         })
     };
     let out = collect(

@@ -16,6 +16,7 @@ pub mod services;
 pub mod setup;
 pub mod shell;
 pub mod store;
+pub mod tail;
 pub mod terminal;
 
 use std::path::PathBuf;

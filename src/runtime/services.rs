@@ -156,7 +156,7 @@ fn fill(text: &str, dir: &Path) -> String {
 }
 
 fn last_lines(log: &Path, n: usize) -> String {
-    let text = std::fs::read_to_string(log).unwrap_or_default();
+    let text = super::tail::of_file(log, 16 * 1024);
     let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
     lines[lines.len().saturating_sub(n)..].join(" | ")
 }

@@ -66,6 +66,11 @@ pub fn layout(lesson: &Lesson, width: u16, st: &ViewState) -> Laid {
     laid
 }
 
+/// A code block shows at most this many lines in the lesson pane.
+const MAX_CODE_LINES: usize = 2000;
+/// Blocks larger than this are shown without colours.
+const MAX_HIGHLIGHT: usize = 128 * 1024;
+
 /// Cut a line of spans into pieces at most `width` columns wide.
 fn split_spans(spans: Vec<Span<'static>>, width: usize) -> Vec<Vec<Span<'static>>> {
     let mut out = vec![Vec::new()];
@@ -360,7 +365,16 @@ fn block(b: &Block, width: usize, st: &ViewState, laid: &mut Laid, prefix: &str)
                 );
             }
             let body = text.trim_end_matches('\n');
+            // A huge block is shown up to a limit, with a mark: laying out or
+            // highlighting all of it would stall the screen at every change.
+            let total = body.lines().count();
+            let body = match body.match_indices('\n').nth(MAX_CODE_LINES - 1) {
+                Some((i, _)) => &body[..i],
+                None => body,
+            };
+            let highlight = body.len() <= MAX_HIGHLIGHT;
             let lines: Vec<Vec<Span<'static>>> = crate::ui::highlight::get()
+                .filter(|_| highlight)
                 .and_then(|h| h.lines(lang, body))
                 .unwrap_or_else(|| {
                     body.lines()
@@ -379,6 +393,19 @@ fn block(b: &Block, width: usize, st: &ViewState, laid: &mut Laid, prefix: &str)
                     l.extend(part);
                     push(laid, prefix, Line::from(l));
                 }
+            }
+            if total > MAX_CODE_LINES {
+                push(
+                    laid,
+                    prefix,
+                    Line::styled(
+                        format!(
+                            "│ … {} more lines, not shown here (`lectern render` prints them all)",
+                            total - MAX_CODE_LINES
+                        ),
+                        Style::default().fg(DIM),
+                    ),
+                );
             }
         }
         BlockKind::Table { .. } | BlockKind::FootnoteDef { .. } => {
