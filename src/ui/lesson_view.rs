@@ -218,31 +218,33 @@ fn wrap_spans(spans: &[Piece], width: usize) -> (Vec<Line<'static>>, Vec<LinkPos
                 if col == 0 {
                     word = word.trim_start().to_string();
                 }
-                while word.width() > width {
+                // A word wider than the line is cut into pieces, in one pass.
+                if word.width() > width {
                     let mut cut = String::new();
+                    let mut cut_w = 0;
                     for c in word.chars() {
-                        if cut.width() + c.to_string().width() > width.saturating_sub(col) {
-                            break;
+                        let cw = c.width().unwrap_or(0);
+                        if cut_w + cw > width.saturating_sub(col) && !cut.is_empty() {
+                            if let Some(url) = link {
+                                links.push(LinkPos {
+                                    line: lines.len() - 1,
+                                    col,
+                                    text: cut.clone(),
+                                    url: url.clone(),
+                                });
+                            }
+                            if let Some(l) = lines.last_mut() {
+                                l.spans.push(Span::styled(std::mem::take(&mut cut), *style));
+                            }
+                            lines.push(Line::default());
+                            col = 0;
+                            cut_w = 0;
                         }
                         cut.push(c);
+                        cut_w += cw;
                     }
-                    if cut.is_empty() {
-                        break;
-                    }
-                    word = word[cut.len()..].to_string();
-                    if let Some(url) = link {
-                        links.push(LinkPos {
-                            line: lines.len() - 1,
-                            col,
-                            text: cut.clone(),
-                            url: url.clone(),
-                        });
-                    }
-                    if let Some(l) = lines.last_mut() {
-                        l.spans.push(Span::styled(cut, *style));
-                    }
-                    lines.push(Line::default());
-                    col = 0;
+                    // What is left fits on the new line.
+                    word = cut;
                 }
                 if let Some(url) = link.as_ref().filter(|_| !word.trim().is_empty()) {
                     let t = word.trim_end().to_string();
