@@ -87,10 +87,22 @@ impl Engine {
         let env = runtime::session_env(&self.ws, &self.store);
         let tx = self.rt.sender();
         let sessions = self.rt.sessions.clone();
+        let sandbox = self.rt.sandbox.clone();
         let test = t.clone();
         std::thread::spawn(move || {
             let res = crate::runtime::guard::run("running an examiner test", || {
-                examiner::run(&dir, &cwd, &env, &test, input.as_ref(), &stop, &sessions)
+                examiner::run(
+                    &examiner::Context {
+                        workshop_dir: &dir,
+                        cwd: &cwd,
+                        env: &env,
+                        sessions: &sessions,
+                        sandbox: sandbox.as_ref(),
+                    },
+                    &test,
+                    input.as_ref(),
+                    &stop,
+                )
             })
             .unwrap_or_else(|why| examiner::ExamResult {
                 passed: false,

@@ -283,6 +283,11 @@ impl Engine {
         // Half-written files of an earlier run that was killed go first.
         runtime::store::clean_debris(&self.ws.exercises_dir(), 8);
         runtime::launch(&mut self.rt, &self.ws, &self.store)?;
+        if let Some(why) = &self.rt.sandbox_note {
+            self.notes.push(Note::Notice(format!(
+                "running without the Educates session shape (HOME=/home/eduk8s, hosts): {why}"
+            )));
+        }
         self.start_dashboard_terminals();
         Ok(())
     }

@@ -141,6 +141,11 @@ pub fn run(dir: &Path, load: &LoadOptions, opts: &TestOptions) -> Result<bool, S
     engine
         .launch()
         .map_err(|e| format!("cannot start terminals: {e}"))?;
+    match (&engine.rt.sandbox, &engine.rt.sandbox_note) {
+        (Some(_), _) => println!("session: HOME=/home/eduk8s (bubblewrap)"),
+        (None, Some(why)) => println!("session: without the Educates session shape: {why}"),
+        (None, None) => {}
+    }
     let mut runner = Runner {
         engine,
         rx,

@@ -92,6 +92,10 @@ pub fn judge(phase: Phase, obs: &Observation, command: Option<&str>) -> TermStat
     if obs.exited {
         return TermState::Exited;
     }
+    // Before its first prompt the shell (or what starts it) holds the terminal.
+    if phase == Phase::Starting && obs.integrated {
+        return TermState::Starting;
+    }
     if let Some((_, name)) = &obs.foreground {
         let program = name.clone();
         let waits = obs.alternate_screen || obs.canonical == Some(false) || obs.reading_terminal;

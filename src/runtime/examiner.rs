@@ -5,7 +5,7 @@
 use std::io::{Read, Write};
 use std::os::unix::process::CommandExt;
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
@@ -46,15 +46,22 @@ impl ExamResult {
 }
 
 /// Run a test to the end (blocking). `stop` ends retrying early.
+/// Where and how examiner scripts run.
+pub struct Context<'a> {
+    pub workshop_dir: &'a Path,
+    pub cwd: &'a Path,
+    pub env: &'a [(String, String)],
+    pub sessions: &'a procs::Sessions,
+    pub sandbox: Option<&'a super::sandbox::Sandbox>,
+}
+
 pub fn run(
-    workshop_dir: &Path,
-    cwd: &Path,
-    env: &[(String, String)],
+    ctx: &Context,
     test: &ExaminerTest,
     input: Option<&serde_json::Value>,
     stop: &AtomicBool,
-    sessions: &procs::Sessions,
 ) -> ExamResult {
+    let (workshop_dir, cwd) = (ctx.workshop_dir, ctx.cwd);
     let started = Instant::now();
     let script = match crate::paths::within(&workshop_dir.join("examiner/tests"), &test.name) {
         Ok(p) => p,
@@ -70,7 +77,7 @@ pub fn run(
     let mut attempts = 0;
     loop {
         attempts += 1;
-        let (passed, output) = attempt(&script, cwd, env, test, input, stop, sessions);
+        let (passed, output) = attempt(ctx, &script, cwd, test, input, stop);
         let more = match test.retries {
             None => !stop.load(Ordering::Acquire),
             Some(n) => attempts <= n && !stop.load(Ordering::Acquire),
@@ -91,21 +98,21 @@ pub fn run(
 }
 
 fn attempt(
+    ctx: &Context,
     script: &Path,
     cwd: &Path,
-    env: &[(String, String)],
     test: &ExaminerTest,
     input: Option<&serde_json::Value>,
     stop: &AtomicBool,
-    sessions: &procs::Sessions,
 ) -> (bool, String) {
+    let (env, sessions, sandbox) = (ctx.env, ctx.sessions, ctx.sandbox);
     if !script.is_file() {
         return (false, format!("no test script at {}", script.display()));
     }
-    let mut cmd = Command::new(script);
-    cmd.args(&test.args)
-        .current_dir(cwd)
-        .envs(env.iter().map(|(k, v)| (k, v)))
+    let mut argv = vec![script.to_string_lossy().into_owned()];
+    argv.extend(test.args.iter().cloned());
+    let mut cmd = super::sandbox::command(sandbox, &argv, cwd);
+    cmd.envs(env.iter().map(|(k, v)| (k, v)))
         .stdin(if input.is_some() {
             Stdio::piped()
         } else {
@@ -191,6 +198,17 @@ fn attempt(
 mod tests {
     use super::*;
     use crate::runtime::procs::Sessions;
+
+    fn ctx(dir: &Path) -> Context<'_> {
+        static SESSIONS: std::sync::OnceLock<Sessions> = std::sync::OnceLock::new();
+        Context {
+            workshop_dir: dir,
+            cwd: dir,
+            env: &[],
+            sessions: SESSIONS.get_or_init(Sessions::default),
+            sandbox: None,
+        }
+    }
     use std::os::unix::fs::PermissionsExt;
 
     fn script(dir: &Path, name: &str, body: &str) {
@@ -216,15 +234,7 @@ mod tests {
         let d = tempfile::tempdir().unwrap();
         let stop = AtomicBool::new(false);
         script(d.path(), "ok", "#!/bin/sh\necho \"got $1\"\n");
-        let r = run(
-            d.path(),
-            d.path(),
-            &[],
-            &test("ok", Some(0), 5000),
-            None,
-            &stop,
-            &Sessions::default(),
-        );
+        let r = run(&ctx(d.path()), &test("ok", Some(0), 5000), None, &stop);
         assert!(r.passed && r.output.contains("got a b"), "{r:?}");
         // Fails twice, then passes: a counter file in the cwd.
         script(
@@ -232,48 +242,21 @@ mod tests {
             "flaky",
             "#!/bin/sh\nn=$(cat n 2>/dev/null || echo 0); n=$((n+1)); echo $n > n; [ $n -ge 3 ]\n",
         );
-        let r = run(
-            d.path(),
-            d.path(),
-            &[],
-            &test("flaky", Some(5), 5000),
-            None,
-            &stop,
-            &Sessions::default(),
-        );
+        let r = run(&ctx(d.path()), &test("flaky", Some(5), 5000), None, &stop);
         assert!(r.passed && r.attempts == 3, "{r:?}");
         script(d.path(), "slow", "#!/bin/sh\nsleep 30\n");
-        let r = run(
-            d.path(),
-            d.path(),
-            &[],
-            &test("slow", Some(0), 200),
-            None,
-            &stop,
-            &Sessions::default(),
-        );
+        let r = run(&ctx(d.path()), &test("slow", Some(0), 200), None, &stop);
         assert!(!r.passed && r.output.contains("timed out"), "{r:?}");
         script(d.path(), "form", "#!/bin/sh\ngrep -q '\"name\":\"x\"'\n");
         let v = serde_json::json!({"name": "x"});
         let r = run(
-            d.path(),
-            d.path(),
-            &[],
+            &ctx(d.path()),
             &test("form", Some(0), 5000),
             Some(&v),
             &stop,
-            &Sessions::default(),
         );
         assert!(r.passed, "{r:?}");
-        let r = run(
-            d.path(),
-            d.path(),
-            &[],
-            &test("missing", Some(0), 5000),
-            None,
-            &stop,
-            &Sessions::default(),
-        );
+        let r = run(&ctx(d.path()), &test("missing", Some(0), 5000), None, &stop);
         assert!(!r.passed && r.output.contains("no test script"));
     }
 }

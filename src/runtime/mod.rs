@@ -12,6 +12,7 @@ pub mod guard;
 pub mod http;
 pub mod keeper;
 pub mod procs;
+pub mod sandbox;
 pub mod services;
 pub mod setup;
 pub mod shell;
@@ -62,6 +63,10 @@ pub struct Runtime {
     pub services: services::Services,
     /// Sessions of short-lived helpers (examiner scripts).
     pub sessions: procs::Sessions,
+    /// The Educates session shape, when bubblewrap can give it.
+    pub sandbox: Option<sandbox::Sandbox>,
+    /// Why there is no session shape, to say once.
+    pub sandbox_note: Option<String>,
 }
 
 impl Runtime {
@@ -76,6 +81,8 @@ impl Runtime {
                 setup: setup::SetupState::default(),
                 services: services::Services::default(),
                 sessions: procs::Sessions::default(),
+                sandbox: None,
+                sandbox_note: None,
             },
             rx,
         )
@@ -96,7 +103,15 @@ impl Runtime {
         }
         let id = self.terminals.len();
         let (rows, cols) = self.size;
-        let t = Terminal::spawn(id, name, &self.spec, rows, cols, self.tx.clone())?;
+        let t = Terminal::spawn(
+            id,
+            name,
+            &self.spec,
+            self.sandbox.as_ref(),
+            rows,
+            cols,
+            self.tx.clone(),
+        )?;
         self.terminals.push(t);
         Ok(id)
     }
@@ -191,8 +206,55 @@ pub fn prepare(
     (rt, rx)
 }
 
-/// Start the workshop's terminals, services and setup scripts.
+/// The host names a session's processes reach this machine by: each ingress
+/// (`NAME`, `NAME-NS`, `NAME-NS.DOMAIN` and the older `NS-NAME.DOMAIN`).
+pub fn session_hosts(ws: &Workshop) -> Vec<String> {
+    let ns = ws
+        .vars
+        .get("session_namespace")
+        .unwrap_or("workshop")
+        .to_string();
+    let domain = ws
+        .vars
+        .get("ingress_domain")
+        .unwrap_or("localhost")
+        .to_string();
+    let mut names = Vec::new();
+    for i in &ws.resources.ingresses {
+        let n = &i.name;
+        names.extend([
+            n.clone(),
+            format!("{n}-{ns}"),
+            format!("{n}-{ns}.{domain}"),
+            format!("{ns}-{n}.{domain}"),
+        ]);
+        if let Some(h) = &i.host {
+            names.push(crate::workshop::resources::expand_vars(h, &ws.vars));
+        }
+    }
+    names.retain(|n| {
+        !n.is_empty()
+            && n.len() < 254
+            && n.chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.')
+    });
+    names.dedup();
+    names
+}
+
+/// Start the workshop's terminals, services and setup scripts, in the
+/// Educates session shape when bubblewrap can give it.
 pub fn launch(rt: &mut Runtime, ws: &Workshop, store: &Store) -> std::io::Result<()> {
+    match sandbox::Sandbox::prepare(
+        store.dir(),
+        &ws.workshop_dir,
+        &ws.exercises_dir(),
+        Some(&ws.root.join("bin")),
+        &session_hosts(ws),
+    ) {
+        Ok(sb) => rt.sandbox = Some(sb),
+        Err(why) => rt.sandbox_note = Some(why),
+    }
     for i in 1..=ws.terminal_count() {
         rt.terminal(&i.to_string())?;
     }
@@ -200,6 +262,7 @@ pub fn launch(rt: &mut Runtime, ws: &Workshop, store: &Store) -> std::io::Result
         &ws.config.services,
         &store.dir().join("services"),
         rt.sender(),
+        rt.sandbox.clone(),
     );
     let scripts = setup::scripts(&ws.workshop_dir);
     let env = rt.spec.env.clone();
@@ -209,6 +272,7 @@ pub fn launch(rt: &mut Runtime, ws: &Workshop, store: &Store) -> std::io::Result
         env,
         store.dir().join("setup-logs"),
         rt.sender(),
+        rt.sandbox.clone(),
     );
     Ok(())
 }

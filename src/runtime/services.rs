@@ -5,7 +5,7 @@
 
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -119,7 +119,12 @@ impl Drop for Services {
 }
 
 /// Start every service on its own thread; progress arrives as `Event::Service`.
-pub fn start(specs: &[ServiceSpec], state_dir: &Path, tx: UnboundedSender<Event>) -> Services {
+pub fn start(
+    specs: &[ServiceSpec],
+    state_dir: &Path,
+    tx: UnboundedSender<Event>,
+    sandbox: Option<super::sandbox::Sandbox>,
+) -> Services {
     let children: Arc<Mutex<Vec<(i32, Child)>>> = Arc::default();
     let stop = Arc::new(AtomicBool::new(false));
     let mut list = Vec::new();
@@ -132,11 +137,12 @@ pub fn start(specs: &[ServiceSpec], state_dir: &Path, tx: UnboundedSender<Event>
             log: log.clone(),
         });
         let (spec, tx, children, stop) = (spec.clone(), tx.clone(), children.clone(), stop.clone());
+        let sandbox = sandbox.clone();
         let _ = std::thread::Builder::new()
             .name(format!("service-{}", spec.name))
             .spawn(move || {
                 let state = super::guard::run("starting a service", || {
-                    run(&spec, &dir, &log, &children, &stop)
+                    run(&spec, &dir, &log, &children, &stop, sandbox.as_ref())
                 })
                 .unwrap_or_else(ServiceState::Failed);
                 let _ = tx.send(Event::Service(ServiceProgress { index, state }));
@@ -167,6 +173,7 @@ fn run(
     log: &Path,
     children: &Mutex<Vec<(i32, Child)>>,
     stop: &AtomicBool,
+    sandbox: Option<&super::sandbox::Sandbox>,
 ) -> ServiceState {
     if let Some(url) = &spec.ready {
         if http::is_up(url) {
@@ -203,13 +210,13 @@ fn run(
         Ok(p) => p,
         Err(e) => return ServiceState::Failed(format!("cannot write {}: {e}", log.display())),
     };
-    let mut cmd = Command::new("/bin/sh");
-    cmd.arg("-c")
-        .arg(format!("exec {command}"))
-        .current_dir(dir)
-        .stdin(Stdio::null())
-        .stdout(out)
-        .stderr(err);
+    let argv = [
+        "/bin/sh".to_string(),
+        "-c".into(),
+        format!("exec {command}"),
+    ];
+    let mut cmd = super::sandbox::command(sandbox, &argv, dir);
+    cmd.stdin(Stdio::null()).stdout(out).stderr(err);
     // SAFETY: setsid() is async-signal-safe; nothing else runs between fork and exec.
     unsafe {
         cmd.pre_exec(|| {
@@ -259,11 +266,12 @@ fn run(
                     Err(e) => Err(format!("POST {url}: {e}")),
                 }
             }
-            AfterStep::Run(c) => match Command::new("/bin/sh")
-                .arg("-c")
-                .arg(fill(c, dir))
-                .current_dir(dir)
-                .status()
+            AfterStep::Run(c) => match super::sandbox::command(
+                sandbox,
+                &["/bin/sh".to_string(), "-c".into(), fill(c, dir)],
+                dir,
+            )
+            .status()
             {
                 Ok(s) if s.success() => Ok(()),
                 Ok(s) => Err(format!("`{c}` failed ({s})")),

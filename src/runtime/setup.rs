@@ -4,7 +4,7 @@
 
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -114,6 +114,7 @@ pub fn start(
     env: Vec<(String, String)>,
     log_dir: PathBuf,
     tx: UnboundedSender<Event>,
+    sandbox: Option<super::sandbox::Sandbox>,
 ) -> SetupState {
     let _ = std::fs::create_dir_all(&log_dir);
     let scripts: Vec<Script> = paths
@@ -150,9 +151,10 @@ pub fn start(
                     index,
                     state: ScriptState::Running,
                 }));
-                let result =
-                    super::guard::run("running a setup script", || run_one(s, &cwd, &env, &stop))
-                        .unwrap_or_else(ScriptState::Failed);
+                let result = super::guard::run("running a setup script", || {
+                    run_one(s, &cwd, &env, &stop, sandbox.as_ref())
+                })
+                .unwrap_or_else(ScriptState::Failed);
                 let _ = tx.send(Event::Setup(Progress {
                     index,
                     state: result,
@@ -162,7 +164,13 @@ pub fn start(
     state
 }
 
-fn run_one(s: &Script, cwd: &Path, env: &[(String, String)], stop: &AtomicBool) -> ScriptState {
+fn run_one(
+    s: &Script,
+    cwd: &Path,
+    env: &[(String, String)],
+    stop: &AtomicBool,
+    sandbox: Option<&super::sandbox::Sandbox>,
+) -> ScriptState {
     let started = Instant::now();
     let log = match std::fs::File::create(&s.log) {
         Ok(f) => f,
@@ -172,10 +180,12 @@ fn run_one(s: &Script, cwd: &Path, env: &[(String, String)], stop: &AtomicBool) 
         Ok(f) => f,
         Err(e) => return ScriptState::Failed(e.to_string()),
     };
-    let mut cmd = Command::new("/bin/bash");
-    cmd.arg(&s.path)
-        .current_dir(cwd)
-        .envs(env.iter().map(|(k, v)| (k, v)))
+    let argv = [
+        "/bin/bash".to_string(),
+        s.path.to_string_lossy().into_owned(),
+    ];
+    let mut cmd = super::sandbox::command(sandbox, &argv, cwd);
+    cmd.envs(env.iter().map(|(k, v)| (k, v)))
         .stdin(Stdio::null())
         .stdout(log)
         .stderr(err);

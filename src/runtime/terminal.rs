@@ -138,6 +138,9 @@ pub struct Terminal {
     size: (u16, u16),
     /// The PTY's terminal device (`/dev/pts/N`), to see who reads from it.
     tty: Option<PathBuf>,
+    /// The shell's process group, seen at its prompt (0 until then). The
+    /// process started may not be the shell (bwrap starts it).
+    shell_pgrp: Arc<std::sync::atomic::AtomicI32>,
 }
 
 impl Terminal {
@@ -145,6 +148,7 @@ impl Terminal {
         id: TermId,
         name: &str,
         spec: &ShellSpec,
+        sandbox: Option<&super::sandbox::Sandbox>,
         rows: u16,
         cols: u16,
         events: UnboundedSender<Event>,
@@ -162,6 +166,10 @@ impl Terminal {
             argv,
             env: extra_env,
         } = shell::prepare(&spec.shell, &spec.rc_dir, name, &nonce)?;
+        let argv = match sandbox {
+            Some(sb) => sb.wrap(&argv, &spec.cwd),
+            None => argv,
+        };
         let mut cmd = CommandBuilder::new(&argv[0]);
         cmd.args(&argv[1..]);
         cmd.cwd(&spec.cwd);
@@ -190,7 +198,14 @@ impl Terminal {
         let dirty = Arc::new(AtomicBool::new(false));
         let exited = Arc::new(AtomicBool::new(false));
 
+        let shell_pgrp = Arc::new(std::sync::atomic::AtomicI32::new(0));
         {
+            let shell_pgrp = shell_pgrp.clone();
+            // SAFETY: dup of the master's descriptor, owned by the reader thread.
+            let pty_fd = pair
+                .master
+                .as_raw_fd()
+                .map_or(-1, |fd| unsafe { libc::dup(fd) });
             let parser = parser.clone();
             let writer = writer.clone();
             let dirty = dirty.clone();
@@ -221,6 +236,15 @@ impl Terminal {
                             }
                         }
                         for m in marks {
+                            // At its prompt the shell holds the terminal: that
+                            // process group is the shell's, whatever started it.
+                            if matches!(m, Mark::PromptStart | Mark::PromptEnd) && pty_fd >= 0 {
+                                // SAFETY: tcgetpgrp on our own duplicate of the master.
+                                let pg = unsafe { libc::tcgetpgrp(pty_fd) };
+                                if pg > 0 {
+                                    shell_pgrp.store(pg, Ordering::Release);
+                                }
+                            }
                             let _ = events.send(Event::Mark(id, m));
                         }
                         if !dirty.swap(true, Ordering::AcqRel) {
@@ -228,6 +252,12 @@ impl Terminal {
                         }
                     });
                     exited.store(true, Ordering::Release);
+                    if pty_fd >= 0 {
+                        // SAFETY: closing the duplicate this thread owns.
+                        unsafe {
+                            libc::close(pty_fd);
+                        }
+                    }
                     let _ = events.send(Event::Exited(id));
                 })?;
         }
@@ -242,6 +272,7 @@ impl Terminal {
             exited,
             writer,
             tty: pair.master.tty_name(),
+            shell_pgrp,
             master: pair.master,
             child,
             size: (size.rows, size.cols),
@@ -303,9 +334,10 @@ impl Terminal {
         if self.exited.load(Ordering::Acquire) {
             return None;
         }
+        let shell = self.shell_pgrp.load(Ordering::Acquire);
         self.master
             .process_group_leader()
-            .filter(|pg| *pg != self.pid && *pg > 0)
+            .filter(|pg| *pg != self.pid && *pg != shell && *pg > 0)
     }
 
     pub fn has_exited(&self) -> bool {
@@ -333,7 +365,11 @@ impl Terminal {
             (unsafe { libc::tcgetattr(fd, &mut t) } == 0).then_some(t.c_lflag & libc::ICANON != 0)
         });
         // Who would read a key now: the foreground job, or the shell running a builtin.
-        let reader = fg.unwrap_or(self.pid);
+        let shell = match self.shell_pgrp.load(Ordering::Acquire) {
+            0 => self.pid,
+            pg => pg,
+        };
+        let reader = fg.unwrap_or(shell);
         let reading_terminal = !exited
             && self
                 .tty
