@@ -106,6 +106,14 @@ pub enum Note {
     InternalDone,
 }
 
+/// A note about starting the workshop: printed by `lectern test`, a notice in the app.
+fn println_or_notice(notes: &mut Vec<Note>, mode: Mode, text: String) {
+    match mode {
+        Mode::Test { .. } => println!("note: {text}"),
+        Mode::Interactive => notes.push(Note::Notice(text)),
+    }
+}
+
 /// The action reference used for commands lectern types itself (e.g. `$EDITOR`).
 pub const INTERNAL: ActionRef = ActionRef {
     page: usize::MAX,
@@ -283,6 +291,9 @@ impl Engine {
         // Half-written files of an earlier run that was killed go first.
         runtime::store::clean_debris(&self.ws.exercises_dir(), 8);
         runtime::launch(&mut self.rt, &self.ws, &self.store)?;
+        for n in std::mem::take(&mut self.rt.notes) {
+            println_or_notice(&mut self.notes, self.mode, n);
+        }
         if let Some(why) = &self.rt.sandbox_note {
             self.notes.push(Note::Notice(format!(
                 "running without the Educates session shape (HOME=/home/eduk8s, hosts): {why}"

@@ -12,7 +12,7 @@ pub fn copy_workshop(from: &Path, base: &Path, to: &Path) -> std::io::Result<()>
     for dir in to.ancestors().take_while(|d| d.starts_with(base)) {
         set_mode(dir, 0o755)?;
     }
-    for part in ["workshop", "exercises", "resources", "assets"] {
+    for part in ["workshop", "exercises", "resources", "assets", "bin"] {
         let src = from.join(part);
         if src.is_dir() {
             copy_tree(&src, &to.join(part))?;

@@ -17,6 +17,7 @@ pub mod services;
 pub mod setup;
 pub mod shell;
 pub mod store;
+pub mod supervisor;
 pub mod tail;
 pub mod terminal;
 
@@ -67,6 +68,15 @@ pub struct Runtime {
     pub sandbox: Option<sandbox::Sandbox>,
     /// Why there is no session shape, to say once.
     pub sandbox_note: Option<String>,
+    /// Other things to say once about starting the workshop.
+    pub notes: Vec<String>,
+    /// `workshop/terminal/`: a terminal's `NAME.sh` there runs instead of its shell.
+    pub start_scripts: Option<PathBuf>,
+}
+
+fn is_executable(p: &std::path::Path) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(p).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
 }
 
 impl Runtime {
@@ -83,6 +93,8 @@ impl Runtime {
                 sessions: procs::Sessions::default(),
                 sandbox: None,
                 sandbox_note: None,
+                notes: Vec::new(),
+                start_scripts: None,
             },
             rx,
         )
@@ -103,11 +115,19 @@ impl Runtime {
         }
         let id = self.terminals.len();
         let (rows, cols) = self.size;
+        let start = self
+            .start_scripts
+            .as_ref()
+            .map(|d| d.join(format!("{name}.sh")))
+            .filter(|p| is_executable(p));
         let t = Terminal::spawn(
             id,
             name,
-            &self.spec,
-            self.sandbox.as_ref(),
+            terminal::Setting {
+                spec: &self.spec,
+                sandbox: self.sandbox.as_ref(),
+                start: start.as_deref(),
+            },
             rows,
             cols,
             self.tx.clone(),
@@ -183,6 +203,15 @@ pub fn session_env(ws: &Workshop, store: &Store) -> Vec<(String, String)> {
         "WORKSHOP_DIR".into(),
         ws.root.to_string_lossy().into_owned(),
     ));
+    // Set-up scripts add `NAME=VALUE` lines here for later scripts and shells.
+    env.push((
+        "WORKSHOP_ENV".into(),
+        store
+            .dir()
+            .join("workshop-env")
+            .to_string_lossy()
+            .into_owned(),
+    ));
     env
 }
 
@@ -255,11 +284,26 @@ pub fn launch(rt: &mut Runtime, ws: &Workshop, store: &Store) -> std::io::Result
         Ok(sb) => rt.sandbox = Some(sb),
         Err(why) => rt.sandbox_note = Some(why),
     }
+    // supervisord for the workshop's programs, found by supervisorctl at its usual place.
+    let mut specs = ws.config.services.clone();
+    match supervisor::service(&ws.workshop_dir, store.dir()) {
+        Ok(Some((spec, conf))) => {
+            if let Some(sb) = rt.sandbox.as_mut() {
+                sb.bind_file(&conf, "/etc/supervisor/supervisord.conf");
+            }
+            specs.push(spec);
+        }
+        Ok(None) => {}
+        Err(e) => rt.notes.push(format!(
+            "workshop programs (supervisor/*.conf) not started: {e}"
+        )),
+    }
+    rt.start_scripts = Some(ws.workshop_dir.join("terminal"));
     for i in 1..=ws.terminal_count() {
         rt.terminal(&i.to_string())?;
     }
     rt.services = services::start(
-        &ws.config.services,
+        &specs,
         &store.dir().join("services"),
         rt.sender(),
         rt.sandbox.clone(),

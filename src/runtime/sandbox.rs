@@ -174,6 +174,22 @@ impl Sandbox {
         out
     }
 
+    /// `wrap` for a process that is process 1 of a namespace of its own.
+    pub fn wrap_as_init(&self, argv: &[String], cwd: &Path) -> Vec<String> {
+        let mut out = self.wrap(argv, cwd);
+        let at = out.iter().position(|a| a == "--").unwrap_or(out.len());
+        out.splice(
+            at..at,
+            ["--unshare-pid", "--as-pid-1", "--proc", "/proc"].map(String::from),
+        );
+        out
+    }
+
+    /// A file bound into the session (e.g. a configuration at its usual place).
+    pub fn bind_file(&mut self, outside: &Path, inside: &str) {
+        self.binds.push((outside.to_path_buf(), inside.to_string()));
+    }
+
     /// The same, as a `std::process::Command`.
     pub fn command(&self, argv: &[String], cwd: &Path) -> std::process::Command {
         let full = self.wrap(argv, cwd);

@@ -215,7 +215,15 @@ fn run(
         "-c".into(),
         format!("exec {command}"),
     ];
-    let mut cmd = super::sandbox::command(sandbox, &argv, dir);
+    let mut cmd = match sandbox {
+        Some(sb) if spec.own_pid_namespace => {
+            let full = sb.wrap_as_init(&argv, dir);
+            let mut c = std::process::Command::new(&full[0]);
+            c.args(&full[1..]).current_dir(dir);
+            c
+        }
+        _ => super::sandbox::command(sandbox, &argv, dir),
+    };
     cmd.stdin(Stdio::null()).stdout(out).stderr(err);
     // SAFETY: setsid() is async-signal-safe; nothing else runs between fork and exec.
     unsafe {

@@ -228,6 +228,28 @@ fn run_one(
     }
 }
 
+/// `NAME=VALUE` lines (an `export ` before them allowed) of a WORKSHOP_ENV file.
+pub fn workshop_env(path: &Path) -> Vec<(String, String)> {
+    let text = std::fs::read_to_string(path).unwrap_or_default();
+    text.lines()
+        .filter_map(|l| {
+            let l = l.trim();
+            let l = l.strip_prefix("export ").unwrap_or(l).trim_start();
+            let (k, v) = l.split_once('=')?;
+            let valid = !k.is_empty()
+                && k.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+                && !k.starts_with(|c: char| c.is_ascii_digit());
+            let v = v.trim();
+            let v = v
+                .strip_prefix('"')
+                .and_then(|v| v.strip_suffix('"'))
+                .or_else(|| v.strip_prefix('\'').and_then(|v| v.strip_suffix('\'')))
+                .unwrap_or(v);
+            valid.then(|| (k.to_string(), v.to_string()))
+        })
+        .collect()
+}
+
 fn break_err(e: std::io::Error) -> std::process::ExitStatus {
     use std::os::unix::process::ExitStatusExt;
     eprintln!("lectern: waiting for a setup script failed: {e}");

@@ -34,7 +34,10 @@ pub fn user_shell() -> PathBuf {
 const BASH_RC: &str = r#"# lectern shell integration (generated)
 if [ -z "$LECTERN_NO_USER_RC" ] && [ -f "$HOME/.bashrc" ]; then . "$HOME/.bashrc"; fi
 if [ -n "$LECTERN_PROFILE" ] && [ -f "$LECTERN_PROFILE" ]; then . "$LECTERN_PROFILE"; fi
-__lectern_precmd() { local s=$?; printf '\033]133;D;%s;k=NONCE\007\033]133;A;k=NONCE\007' "$s"; return $s; }
+__lectern_envmark="${WORKSHOP_ENV:-/nonexistent}.seen-$$"
+__lectern_env() { if [ -s "$WORKSHOP_ENV" ] && [ "$WORKSHOP_ENV" -nt "$__lectern_envmark" ]; then set -a; . "$WORKSHOP_ENV"; set +a; : > "$__lectern_envmark"; fi; }
+__lectern_env
+__lectern_precmd() { local s=$?; __lectern_env; printf '\033]133;D;%s;k=NONCE\007\033]133;A;k=NONCE\007' "$s"; return $s; }
 if [[ "$(declare -p PROMPT_COMMAND 2>/dev/null)" == "declare -a"* ]]; then
   PROMPT_COMMAND=(__lectern_precmd "${PROMPT_COMMAND[@]}")
 else

@@ -143,16 +143,28 @@ pub struct Terminal {
     shell_pgrp: Arc<std::sync::atomic::AtomicI32>,
 }
 
+/// What a terminal runs in: its shell, the session shape, a start script.
+pub struct Setting<'a> {
+    pub spec: &'a ShellSpec,
+    pub sandbox: Option<&'a super::sandbox::Sandbox>,
+    /// A workshop's `terminal/NAME.sh`, run instead of the shell.
+    pub start: Option<&'a std::path::Path>,
+}
+
 impl Terminal {
     pub fn spawn(
         id: TermId,
         name: &str,
-        spec: &ShellSpec,
-        sandbox: Option<&super::sandbox::Sandbox>,
+        setting: Setting,
         rows: u16,
         cols: u16,
         events: UnboundedSender<Event>,
     ) -> std::io::Result<Terminal> {
+        let Setting {
+            spec,
+            sandbox,
+            start,
+        } = setting;
         let pty = native_pty_system();
         let size = PtySize {
             rows: rows.max(2),
@@ -162,10 +174,18 @@ impl Terminal {
         };
         let pair = pty.openpty(size).map_err(io_err)?;
         let nonce = shell::nonce();
-        let shell::Launch {
-            argv,
-            env: extra_env,
-        } = shell::prepare(&spec.shell, &spec.rc_dir, name, &nonce)?;
+        // A workshop's `terminal/NAME.sh` runs instead of the shell, as in Educates.
+        let (argv, extra_env, shell_kind) = match start {
+            Some(script) => (
+                vec![script.to_string_lossy().into_owned()],
+                Vec::new(),
+                ShellKind::Other,
+            ),
+            None => {
+                let l = shell::prepare(&spec.shell, &spec.rc_dir, name, &nonce)?;
+                (l.argv, l.env, shell::kind_of(&spec.shell))
+            }
+        };
         let argv = match sandbox {
             Some(sb) => sb.wrap(&argv, &spec.cwd),
             None => argv,
@@ -266,7 +286,7 @@ impl Terminal {
             id,
             name: name.to_string(),
             parser,
-            shell_kind: shell::kind_of(&spec.shell),
+            shell_kind,
             pid,
             dirty,
             exited,

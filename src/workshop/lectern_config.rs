@@ -33,6 +33,9 @@ pub struct ServiceSpec {
     pub after: Vec<AfterStep>,
     /// Pages that need this service (names); they say so when it is down.
     pub pages: Vec<String>,
+    /// Runs as process 1 of a process namespace of its own (supervisord:
+    /// its programs log to /proc/1/fd/1, which must be its own output).
+    pub own_pid_namespace: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -179,6 +182,7 @@ pub fn from_value(v: &Value) -> (LecternConfig, Vec<(String, String)>) {
                 .flatten()
                 .filter_map(text)
                 .collect(),
+            own_pid_namespace: false,
         });
     }
     for d in v["datasources"].as_array().into_iter().flatten() {
