@@ -91,6 +91,7 @@ pub fn run(workshop: &Workshop) -> Report {
     let mut actions: BTreeMap<String, usize> = BTreeMap::new();
     // Files brought into being by earlier actions are not "missing" later.
     let mut created: HashSet<PathBuf> = HashSet::new();
+    let mut provided = provided_words(workshop);
     for (i, page) in workshop.pages.iter().enumerate() {
         let doc = page::load(workshop, i);
         diagnostics.extend(doc.diagnostics);
@@ -104,6 +105,14 @@ pub fn run(workshop: &Workshop) -> Report {
             source,
             &doc.lesson,
             &mut created,
+            &mut diagnostics,
+        );
+        check_programs(
+            workshop,
+            &page.path,
+            source,
+            &doc.lesson,
+            &mut provided,
             &mut diagnostics,
         );
     }
@@ -293,4 +302,190 @@ fn is_executable(p: &Path) -> bool {
 #[cfg(not(unix))]
 fn is_executable(_: &Path) -> bool {
     true
+}
+
+/// Debian packages of commands lessons often use.
+const PACKAGES: &[(&str, &str)] = &[
+    ("ab", "apache2-utils"),
+    ("bwrap", "bubblewrap"),
+    ("curl", "curl"),
+    ("dig", "dnsutils"),
+    ("docker", "docker.io"),
+    ("git", "git"),
+    ("hey", "hey"),
+    ("http", "httpie"),
+    ("influx", "influxdb-client"),
+    ("influxd", "influxdb"),
+    ("jq", "jq"),
+    ("less", "less"),
+    ("make", "make"),
+    ("nc", "netcat-openbsd"),
+    ("nano", "nano"),
+    ("pip", "python3-pip"),
+    ("pip3", "python3-pip"),
+    ("prometheus", "prometheus"),
+    ("promtool", "prometheus"),
+    ("psql", "postgresql-client"),
+    ("python3", "python3"),
+    ("redis-cli", "redis-tools"),
+    ("sqlite3", "sqlite3"),
+    ("supervisorctl", "supervisor"),
+    ("tmux", "tmux"),
+    ("tree", "tree"),
+    ("unzip", "unzip"),
+    ("vim", "vim"),
+    ("watch", "procps"),
+    ("wget", "wget"),
+    ("wrk", "wrk"),
+    ("yq", "yq"),
+    ("zip", "zip"),
+];
+
+/// Words that are the shell's own, not programs to look for.
+const SHELL_WORDS: &[&str] = &[
+    "!", ".", ":", "[", "[[", "alias", "bg", "break", "case", "cd", "command", "continue",
+    "declare", "do", "done", "echo", "elif", "else", "env", "esac", "eval", "exec", "exit",
+    "export", "false", "fg", "fi", "for", "function", "if", "in", "jobs", "kill", "let", "local",
+    "nohup", "popd", "printf", "pushd", "pwd", "read", "return", "select", "set", "shift",
+    "source", "sudo", "test", "then", "time", "trap", "true", "type", "ulimit", "umask", "unset",
+    "until", "wait", "while", "{", "}", "(", ")",
+];
+
+/// The programs a command line runs: the first word of each part.
+pub fn programs(command: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for part in command.split(['\n', ';', '|', '&', '(', ')', '`']) {
+        let mut words = part.split_whitespace();
+        let first = loop {
+            match words.next() {
+                // VAR=value before a command, and wrappers that run the next word.
+                Some(w) if w.contains('=') && !w.starts_with('=') => continue,
+                Some("sudo" | "time" | "exec" | "nohup" | "env" | "command") => continue,
+                other => break other,
+            }
+        };
+        let Some(w) = first else { continue };
+        let plain = w
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "._+-".contains(c));
+        if plain && !SHELL_WORDS.contains(&w) && !w.starts_with(['-', '.']) {
+            out.push(w.to_string());
+        }
+    }
+    out
+}
+
+/// Whether `name` is a program here: on PATH, in the workshop's `bin/`.
+fn installed(workshop: &Workshop, name: &str) -> bool {
+    let in_bin = workshop.root.join("bin").join(name).is_file();
+    in_bin
+        || std::env::var_os("PATH")
+            .is_some_and(|p| std::env::split_paths(&p).any(|d| d.join(name).is_file()))
+}
+
+/// Words of what a workshop sets up for itself (set-up scripts, its profile,
+/// requirements files): a program named there is made by the workshop.
+fn provided_words(workshop: &Workshop) -> HashSet<String> {
+    let mut texts = Vec::new();
+    for dir in [
+        workshop.workshop_dir.join("setup.d"),
+        workshop.root.join("bin"),
+    ] {
+        for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+            texts.push(std::fs::read_to_string(e.path()).unwrap_or_default());
+        }
+    }
+    texts.push(std::fs::read_to_string(workshop.workshop_dir.join("profile")).unwrap_or_default());
+    for e in std::fs::read_dir(workshop.exercises_dir())
+        .into_iter()
+        .flatten()
+        .flatten()
+    {
+        let name = e.file_name().to_string_lossy().into_owned();
+        if name.starts_with("requirements") || name == "package.json" || name == "Makefile" {
+            texts.push(std::fs::read_to_string(e.path()).unwrap_or_default());
+        }
+    }
+    words(&texts.join("\n"))
+}
+
+fn words(text: &str) -> HashSet<String> {
+    text.split(|c: char| !(c.is_ascii_alphanumeric() || "._-".contains(c)))
+        .filter(|w| !w.is_empty())
+        .map(str::to_lowercase)
+        .collect()
+}
+
+/// A program a page runs that this machine does not have, and nothing in the
+/// workshop makes: said at the action, with the package that has it.
+fn check_programs(
+    workshop: &Workshop,
+    page_path: &Path,
+    source: &str,
+    lesson: &crate::lesson::Lesson,
+    provided: &mut HashSet<String>,
+    out: &mut Vec<Diagnostic>,
+) {
+    let mut lines = std::collections::HashMap::new();
+    crate::lesson::walk_blocks(&lesson.blocks, &mut |b| {
+        if let crate::lesson::BlockKind::Action(a) = &b.kind {
+            lines.insert(a.id, b.line);
+        }
+    });
+    for ab in lesson.actions() {
+        let ActionKind::Terminal(crate::action::TerminalAction::Execute { command, .. }) =
+            &ab.action.kind
+        else {
+            continue;
+        };
+        for p in programs(command) {
+            let lower = p.to_lowercase();
+            let stem = lower.split(['-', '_']).next().unwrap_or(&lower).to_string();
+            let made = provided.contains(&lower)
+                || lower
+                    .rsplit_once('-')
+                    .is_some_and(|(head, _)| provided.contains(head))
+                || (stem.len() > 3 && provided.contains(&stem));
+            let package = PACKAGES.iter().find(|(c, _)| *c == p).map(|(_, pkg)| *pkg);
+            // `pip install httpie && http ...`: its package is installed first.
+            let by_package =
+                package.is_some_and(|pkg| provided.contains(pkg) || words(command).contains(pkg));
+            if made || by_package || installed(workshop, &p) {
+                continue;
+            }
+            let help = match package {
+                Some(pkg) => format!(
+                    "install it with `sudo apt-get install {pkg}`, or make it in a set-up script"
+                ),
+                None => "install it, put it in the workshop's bin/, or make it in a set-up script"
+                    .into(),
+            };
+            out.push(
+                Diagnostic::warning(
+                    page_path,
+                    format!("`{p}` is not installed here and nothing in the workshop makes it"),
+                )
+                .at(source, lines.get(&ab.id).copied().unwrap_or(1) + 1, 1)
+                .with_help(help),
+            );
+        }
+        // What this command installs counts as made for the pages after it.
+        provided.extend(words(command));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn programs_of_a_command_line() {
+        assert_eq!(
+            super::programs("FOO=1 sudo kubectl get pods && jq . x | tool --x; echo $(date) &"),
+            ["kubectl", "jq", "tool", "date"]
+        );
+        assert_eq!(
+            super::programs("cd x; ./run.sh; VAR=2"),
+            Vec::<String>::new()
+        );
+        assert_eq!(super::programs("command -v hey"), Vec::<String>::new());
+    }
 }
