@@ -494,6 +494,13 @@ fn cmd_run(args: &RunArgs) -> Result<ExitCode, ExitCode> {
         trust: args.trust,
         restart: args.restart,
         allow_outside_files: args.allow_outside_files,
+        reload: Some((
+            args.common.dir.clone(),
+            LoadOptions {
+                pathway: args.common.pathway.clone(),
+                vars: args.common.vars.clone(),
+            },
+        )),
     };
     match lectern::app::run::run(ws, opts) {
         Ok(()) => Ok(ExitCode::SUCCESS),

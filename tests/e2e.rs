@@ -656,3 +656,46 @@ fn an_untrusted_workshop_runs_nothing_until_the_learner_agrees() {
     l.quit();
     assert!(!ran("setup-ran-again"));
 }
+
+#[test]
+fn an_edited_page_shows_at_once_and_a_broken_one_says_where() {
+    let d = tempfile::tempdir().unwrap();
+    let content = d.path().join("workshop/content");
+    std::fs::create_dir_all(&content).unwrap();
+    std::fs::create_dir_all(d.path().join("exercises")).unwrap();
+    std::fs::write(
+        content.join("01.md"),
+        "# Live\n\nFirst version of the text.\n\n```terminal:execute\ncommand: echo kept-running\n```\n",
+    )
+    .unwrap();
+    let state = d.path().join("state");
+    std::fs::create_dir_all(&state).unwrap();
+    let mut l = Lectern::start(d.path(), &state, &[], &[]);
+    l.wait_text("First version");
+    l.wait_text("root@");
+    l.send(b"\r");
+    l.wait_text("✓ exit 0");
+    let shell = descendants(l.pid())
+        .into_iter()
+        .filter(|p| cmdline(*p).contains("bash"))
+        .collect::<Vec<_>>();
+    // An edit shows without a restart; the terminals and outcomes stay.
+    let t0 = Instant::now();
+    std::fs::write(
+        content.join("01.md"),
+        "# Live\n\nSecond version of the text.\n\n```terminal:execute\ncommand: echo kept-running\n```\n",
+    )
+    .unwrap();
+    let screen = l.wait_text("Second version");
+    assert!(screen.contains("✓ exit 0"), "{screen}");
+    assert!(shell.iter().all(|p| lectern::runtime::procs::alive(*p)));
+    // A broken page: a banner with file and line; the last good content stays.
+    std::fs::write(
+        content.join("01.md"),
+        "# Live\n\nSecond version of the text.\n\n```terminal:execute\ncommand: [unclosed\n```\n",
+    )
+    .unwrap();
+    let screen = l.wait_text("01.md:6");
+    assert!(screen.contains("✗"), "{screen}");
+    l.quit();
+}

@@ -72,6 +72,18 @@ fn draw_lesson(f: &mut Frame, app: &App, areas: &Areas) {
         .cloned()
         .collect();
     f.render_widget(Paragraph::new(lines).block(block), areas.lesson);
+    // A content error after a live reload: said over the lesson until fixed.
+    if let Some(b) = &app.banner {
+        let r = Rect {
+            height: 1,
+            ..areas.lesson_inner
+        };
+        f.render_widget(
+            Paragraph::new(format!(" ✗ {}", clean_line(b)))
+                .style(Style::default().fg(Color::White).bg(Color::Red)),
+            r,
+        );
+    }
     // Scroll position and the page's way on.
     if app.laid.lines.len() > h && areas.lesson.width > 20 {
         let pct = (app.scroll + h) * 100 / app.laid.lines.len().max(1);

@@ -213,7 +213,16 @@ pub struct App {
     generation: u64,
     /// Terminals, services and setup started (only once the workshop is trusted).
     launched: bool,
+    /// Where to load the workshop again from when its content changes.
+    pub reload_from: Option<(std::path::PathBuf, crate::workshop::LoadOptions)>,
+    /// When to load it again (changes come in bursts: wait for the last).
+    reload_at: Option<Instant>,
+    /// A content error after a reload, shown over the lesson until fixed.
+    pub banner: Option<String>,
 }
+
+/// How long content must be quiet after a change before it is loaded again.
+const RELOAD_QUIET: Duration = Duration::from_millis(60);
 
 /// The consent overlay's text: each thing the workshop runs, in full.
 pub fn consent_lines(title: &str, items: &[crate::engine::consent::Item]) -> Vec<String> {
@@ -270,6 +279,9 @@ impl App {
             laid_key: None,
             generation: 0,
             launched: false,
+            reload_from: None,
+            reload_at: None,
+            banner: None,
         };
         app.overlay = consent;
         app.selected = app.visible_cards().first().copied();
@@ -647,8 +659,47 @@ impl App {
 
     /// Events from the runtime: the engine takes them; the app shows the result.
     pub fn on_event(&mut self, ev: &crate::runtime::Event) {
+        if let crate::runtime::Event::ContentChanged = ev {
+            self.reload_at = Some(Instant::now() + RELOAD_QUIET);
+            return;
+        }
         self.engine.on_event(ev);
         self.take_notes();
+    }
+
+    /// Load the workshop again and show it, same page and scroll; a content
+    /// error becomes a banner, and the last good content stays.
+    fn reload(&mut self) {
+        let Some((dir, opts)) = self.reload_from.clone() else {
+            return;
+        };
+        match crate::workshop::load(&dir, &opts) {
+            Ok(ws) if ws.pages.is_empty() => {
+                self.banner =
+                    Some("the workshop has no pages now; showing the last good content".into());
+            }
+            Ok(ws) => {
+                let scroll = self.scroll;
+                self.engine.reload(ws);
+                self.laid_key = None;
+                self.folded = self.initial_folds();
+                self.scroll = scroll;
+                let base = std::env::current_dir().unwrap_or_default();
+                self.banner = self
+                    .engine
+                    .ws
+                    .diagnostics
+                    .iter()
+                    .chain(self.engine.doc.diagnostics.iter())
+                    .find(|d| d.severity == crate::diag::Severity::Error)
+                    .map(|d| {
+                        let file = d.file.strip_prefix(&base).unwrap_or(&d.file);
+                        format!("{}:{}: {}", file.display(), d.line, d.message)
+                    });
+                self.changed();
+            }
+            Err(e) => self.banner = Some(format!("cannot load the workshop: {e}")),
+        }
     }
 
     pub fn next_deadline(&self) -> Option<Instant> {
@@ -656,13 +707,17 @@ impl App {
             View::Dashboard(i) => self.engine.dashboard_deadline(i),
             _ => None,
         };
-        [dash, self.engine.next_deadline()]
+        [dash, self.engine.next_deadline(), self.reload_at]
             .into_iter()
             .flatten()
             .min()
     }
 
     pub fn on_timer(&mut self, now: Instant) {
+        if self.reload_at.is_some_and(|t| t <= now) {
+            self.reload_at = None;
+            self.reload();
+        }
         if let View::Dashboard(i) = self.view {
             if self
                 .engine

@@ -33,6 +33,8 @@ pub struct Options {
     pub trust: bool,
     pub restart: bool,
     pub allow_outside_files: bool,
+    /// Where the workshop came from, to load it again when its content changes.
+    pub reload: Option<(std::path::PathBuf, crate::workshop::LoadOptions)>,
 }
 
 /// Put the user's terminal back as it was. Safe to call more than once.
@@ -107,6 +109,15 @@ async fn run_async(ws: Workshop, opts: Options) -> io::Result<()> {
         },
     );
     let mut app = App::new(engine, opts.restart, opts.trust);
+    app.reload_from = opts.reload.clone();
+    // Live reload: edits to the workshop's content show without a restart.
+    let _watcher = opts.reload.as_ref().and_then(|_| {
+        let ws = &app.engine.ws;
+        crate::runtime::watch::content(
+            &[&ws.workshop_dir, &ws.root.join("resources")],
+            app.engine.rt.sender(),
+        )
+    });
 
     install_panic_hook();
     enable_raw_mode()?;

@@ -255,6 +255,33 @@ impl Engine {
         notice
     }
 
+    /// The workshop's content changed on disk: show the new content, on the
+    /// same page (by name), keeping outcomes, terminals and everything running.
+    pub fn reload(&mut self, ws: Workshop) {
+        let name_of = |ws: &Workshop, i: usize| ws.pages.get(i).map(|p| p.name.clone());
+        let page_name = name_of(&self.ws, self.page);
+        let outcomes: Vec<(Option<String>, usize, Outcome)> = self
+            .outcomes
+            .drain()
+            .map(|(r, o)| (name_of(&self.ws, r.page), r.id, o))
+            .collect();
+        self.ws = ws;
+        for (name, id, o) in outcomes {
+            if let Some(page) = name.and_then(|n| self.ws.pages.iter().position(|p| p.name == n)) {
+                self.outcomes.insert(ActionRef { page, id }, o);
+            }
+        }
+        self.page = page_name
+            .and_then(|n| self.ws.find_page(&n))
+            .unwrap_or(0)
+            .min(self.ws.pages.len().saturating_sub(1));
+        self.doc = if self.ws.pages.is_empty() {
+            PageDoc::default()
+        } else {
+            page::load(&self.ws, self.page)
+        };
+    }
+
     /// Whether the learner trusted this workshop as it is now.
     pub fn trusted(&self) -> bool {
         !self.read_only || self.progress.trusted.as_deref() == Some(self.content_hash.as_str())

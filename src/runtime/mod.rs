@@ -20,6 +20,7 @@ pub mod store;
 pub mod supervisor;
 pub mod tail;
 pub mod terminal;
+pub mod watch;
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -52,6 +53,8 @@ pub enum Event {
     Done(ActionRef, Result<String, String>),
     /// Something outside the runtime changed what is drawn (e.g. highlighting is ready).
     Redraw,
+    /// A file of the workshop's content changed (live reload).
+    ContentChanged,
 }
 
 /// The processes of a workshop: its terminals, services and setup scripts.
