@@ -680,7 +680,6 @@ fn an_edited_page_shows_at_once_and_a_broken_one_says_where() {
         .filter(|p| cmdline(*p).contains("bash"))
         .collect::<Vec<_>>();
     // An edit shows without a restart; the terminals and outcomes stay.
-    let t0 = Instant::now();
     std::fs::write(
         content.join("01.md"),
         "# Live\n\nSecond version of the text.\n\n```terminal:execute\ncommand: echo kept-running\n```\n",
