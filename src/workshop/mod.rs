@@ -2,6 +2,7 @@
 //! variables and the Workshop resource. Pure: reads files, returns values and
 //! diagnostics.
 
+pub mod classic;
 pub mod lectern_config;
 pub mod resources;
 pub mod template;

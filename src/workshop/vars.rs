@@ -7,6 +7,9 @@ use std::collections::BTreeMap;
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Vars {
     values: BTreeMap<String, String>,
+    /// `session.env` of the Workshop resource, expanded: part of what Educates
+    /// puts in the workshop container's environment, so `{{ ENV_NAME }}` sees it.
+    session_env: Vec<(String, String)>,
 }
 
 /// The built-in variables and what they are on one machine. Educates sets these
@@ -75,6 +78,37 @@ impl Vars {
             v.set(k, val);
         }
         v
+    }
+
+    /// Environment variables the workshop resource sets (`session.env`).
+    pub fn set_session_env(&mut self, env: Vec<(String, String)>) {
+        self.session_env = env;
+    }
+
+    pub fn session_env(&self) -> &[(String, String)] {
+        &self.session_env
+    }
+
+    /// What `{{ ENV_NAME }}` reads: the environment of an Educates workshop
+    /// container is its `session.env`, then the session variables
+    /// upper-cased; lectern adds its own process environment last.
+    pub fn env_value(&self, name: &str) -> Option<String> {
+        if let Some((_, v)) = self.session_env.iter().rev().find(|(k, _)| k == name) {
+            return Some(v.clone());
+        }
+        if name == name.to_ascii_uppercase() {
+            let key = name.to_ascii_lowercase();
+            if let Some(v) = self.values.get(&key).or_else(|| {
+                // Names with `-` are exported with `_`.
+                self.values
+                    .iter()
+                    .find(|(k, _)| k.replace('-', "_") == key)
+                    .map(|(_, v)| v)
+            }) {
+                return Some(v.clone());
+            }
+        }
+        std::env::var(name).ok()
     }
 
     pub fn set(&mut self, name: &str, value: impl Into<String>) {
