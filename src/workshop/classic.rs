@@ -19,12 +19,14 @@ use std::io::Write;
 use std::ops::Range;
 use std::sync::OnceLock;
 
-use liquid_core::model::{KStringCow, ScalarCow, State, Value, ValueView};
+use liquid_core::model::{KString, KStringCow, ScalarCow, State, Value, ValueCow, ValueView};
 use liquid_core::parser::{FilterArguments, FilterChain, ParameterReflection};
+use liquid_core::runtime::{PartialStore, Registers, RuntimeBuilder};
 use liquid_core::{
-    Expression, Filter, FilterReflection, Language, ObjectView, ParseFilter, ParseTag, Renderable,
-    Runtime, TagReflection, TagTokenIter,
+    Expression, Filter, FilterReflection, Language, ObjectView, ParseBlock, ParseFilter, ParseTag,
+    Renderable, Runtime, TagReflection, TagTokenIter, Template,
 };
+use liquid_lib::stdlib;
 use regex::Regex;
 
 use super::template::{Segment, TemplateIssue, Templated};
@@ -64,8 +66,8 @@ fn render_unsorted(src: &str, vars: &Vars) -> (Templated, Vec<TemplateIssue>) {
         return (Templated::identity(src), issues);
     };
     let assembled = page.assemble(markers);
-    let parsed = match parser().parse(&assembled.text) {
-        Ok(t) => t,
+    let parsed = match parse(&assembled.text) {
+        Ok(t) => Template::new(t),
         Err(e) => {
             // Each piece parsed on its own; together they should too.
             let at = assembled.source_offset(pest_offset(&assembled.text, &e));
@@ -89,7 +91,8 @@ fn render_unsorted(src: &str, vars: &Vars) -> (Templated, Vec<TemplateIssue>) {
         buf: Vec::new(),
         left: MAX_PAGE + src.len(),
     };
-    let result = parsed.render_to(&mut out, &globals);
+    let runtime = RuntimeBuilder::new().set_globals(&globals.obj).build();
+    let result = parsed.render_to(&mut out, &Lenient { inner: &runtime });
     let state = STATE.with(|s| s.borrow_mut().take()).unwrap_or_default();
     if let Err(e) = result {
         let msg = condense(&e).text();
@@ -478,7 +481,7 @@ impl<'a> Page<'a> {
             return;
         }
         let snippet = format!("{{{{ {markup} }}}}");
-        if let Err(e) = parser().parse(&snippet) {
+        if let Err(e) = parse(&snippet) {
             issues.push(self.liquid_problem(t, &e));
             return;
         }
@@ -513,7 +516,7 @@ impl<'a> Page<'a> {
             } else if let Some(problem) = too_nested(markup) {
                 live = false;
                 issues.push(error(at, problem, None));
-            } else if let Err(e) = parser().parse(&format!("{{% {markup} %}}{{% {end} %}}")) {
+            } else if let Err(e) = parse(&format!("{{% {markup} %}}{{% {end} %}}")) {
                 live = false;
                 issues.push(self.liquid_problem(t, &e));
             }
@@ -540,7 +543,7 @@ impl<'a> Page<'a> {
                     };
                     if let Some(problem) = too_nested(markup) {
                         issues.push(error(at, problem, None));
-                    } else if let Err(e) = parser().parse(&probe) {
+                    } else if let Err(e) = parse(&probe) {
                         issues.push(self.liquid_problem(t, &e));
                     } else if name == "else" {
                         // Liquid ignores what follows `else`.
@@ -593,7 +596,7 @@ impl<'a> Page<'a> {
             ));
         } else if let Some(problem) = too_nested(markup) {
             issues.push(error(at, problem, None));
-        } else if let Err(e) = parser().parse(&format!("{{% {markup} %}}")) {
+        } else if let Err(e) = parse(&format!("{{% {markup} %}}")) {
             issues.push(self.liquid_problem(t, &e));
         } else {
             if matches!(
@@ -1489,15 +1492,12 @@ fn pest_offset(text: &str, e: &liquid_core::Error) -> usize {
 // ---------------------------------------------------------------------------
 // The variables Liquid sees.
 
-/// The page's variables: every workshop variable (looked up without regard to
-/// case, as lectern's variables are), `ENV_NAME` for environment variables,
-/// and for any other name nil, noted so that it can be reported.
+/// The page's variables: every workshop variable under its lower-case name,
+/// and `ENV_NAME` for each environment variable.
 #[derive(Debug)]
 struct Globals {
     obj: liquid_core::Object,
 }
-
-static NIL: Value = Value::Nil;
 
 impl Globals {
     fn new(vars: &Vars) -> Globals {
@@ -1519,66 +1519,157 @@ impl Globals {
     }
 }
 
-impl ValueView for Globals {
+/// What an unknown name is: nil to Liquid (false, empty, `default` applies),
+/// and an empty mapping where Liquid wants one, so `contains` or a loop on it
+/// is false or empty rather than a failure of the page, as in liquidjs.
+#[derive(Debug)]
+struct Missing;
+
+static MISSING: Missing = Missing;
+
+impl ValueView for Missing {
     fn as_debug(&self) -> &dyn fmt::Debug {
         self
     }
     fn render(&self) -> liquid_core::model::DisplayCow<'_> {
-        self.obj.render()
+        liquid_core::model::DisplayCow::Borrowed(&"")
     }
     fn source(&self) -> liquid_core::model::DisplayCow<'_> {
-        self.obj.source()
+        liquid_core::model::DisplayCow::Borrowed(&"nil")
     }
     fn type_name(&self) -> &'static str {
-        "object"
+        "nil"
     }
     fn query_state(&self, state: State) -> bool {
-        self.obj.query_state(state)
+        !matches!(state, State::Truthy)
     }
     fn to_kstr(&self) -> KStringCow<'_> {
-        self.obj.to_kstr()
+        KStringCow::from_static("")
     }
     fn to_value(&self) -> Value {
-        self.obj.to_value()
+        Value::Nil
+    }
+    fn is_nil(&self) -> bool {
+        true
     }
     fn as_object(&self) -> Option<&dyn ObjectView> {
         Some(self)
     }
 }
 
-impl ObjectView for Globals {
+impl ObjectView for Missing {
     fn as_value(&self) -> &dyn ValueView {
         self
     }
     fn size(&self) -> i64 {
-        self.obj.size()
+        0
     }
     fn keys<'k>(&'k self) -> Box<dyn Iterator<Item = KStringCow<'k>> + 'k> {
-        ObjectView::keys(&self.obj)
+        Box::new(std::iter::empty())
     }
     fn values<'k>(&'k self) -> Box<dyn Iterator<Item = &'k dyn ValueView> + 'k> {
-        ObjectView::values(&self.obj)
+        Box::new(std::iter::empty())
     }
     fn iter<'k>(&'k self) -> Box<dyn Iterator<Item = (KStringCow<'k>, &'k dyn ValueView)> + 'k> {
-        ObjectView::iter(&self.obj)
+        Box::new(std::iter::empty())
     }
     fn contains_key(&self, _index: &str) -> bool {
-        true
+        false
     }
-    fn get<'s>(&'s self, index: &str) -> Option<&'s dyn ValueView> {
-        if let Some(v) = ObjectView::get(&self.obj, index) {
-            return Some(v);
+    fn get<'s>(&'s self, _index: &str) -> Option<&'s dyn ValueView> {
+        None
+    }
+}
+
+/// Liquid's runtime, except that a name nothing defines is `Missing` (and
+/// noted) rather than an error, and a workshop variable matches in any case.
+struct Lenient<'r> {
+    inner: &'r dyn Runtime,
+}
+
+impl Lenient<'_> {
+    /// The path with its first name in lower case, when that is what is defined.
+    fn lower(&self, path: &[ScalarCow<'_>]) -> Option<Vec<ScalarCow<'static>>> {
+        let root = path.first()?.to_kstr();
+        if root.starts_with("ENV_") || root.chars().all(|c| !c.is_ascii_uppercase()) {
+            return None;
         }
-        if !index.starts_with("ENV_") {
-            if let Some(v) = ObjectView::get(&self.obj, &index.to_ascii_lowercase()) {
-                return Some(v);
-            }
+        let lower = root.to_ascii_lowercase();
+        self.inner.try_get(&[ScalarCow::new(lower.clone())])?;
+        let mut p = vec![ScalarCow::new(lower)];
+        p.extend(
+            path[1..]
+                .iter()
+                .map(|s| ScalarCow::new(s.clone().into_owned())),
+        );
+        Some(p)
+    }
+
+    fn missing(&self, path: &[ScalarCow<'_>]) -> bool {
+        let Some(root) = path.first() else {
+            return false;
+        };
+        if self.inner.try_get(std::slice::from_ref(root)).is_some() {
+            return false;
         }
+        let name = root.to_kstr().to_string();
         with_state(|s| {
             let out = s.current_out;
-            s.unknown.push((index.to_string(), out));
+            s.unknown.push((name, out));
         });
-        Some(&NIL)
+        true
+    }
+}
+
+impl Runtime for Lenient<'_> {
+    fn partials(&self) -> &dyn PartialStore {
+        self.inner.partials()
+    }
+    fn name(&self) -> Option<liquid_core::model::KStringRef<'_>> {
+        self.inner.name()
+    }
+    fn roots(&self) -> BTreeSet<KStringCow<'_>> {
+        self.inner.roots()
+    }
+    fn try_get(&self, path: &[ScalarCow<'_>]) -> Option<ValueCow<'_>> {
+        if let Some(v) = self.inner.try_get(path) {
+            return Some(v);
+        }
+        if let Some(p) = self.lower(path) {
+            return self
+                .inner
+                .try_get(&p)
+                .map(|v| ValueCow::Owned(v.into_owned()));
+        }
+        self.missing(path)
+            .then_some(ValueCow::Borrowed(&MISSING as &dyn ValueView))
+    }
+    fn get(&self, path: &[ScalarCow<'_>]) -> liquid_core::Result<ValueCow<'_>> {
+        match self.inner.get(path) {
+            Ok(v) => Ok(v),
+            Err(e) => {
+                if let Some(p) = self.lower(path) {
+                    return self.inner.get(&p).map(|v| ValueCow::Owned(v.into_owned()));
+                }
+                if self.missing(path) {
+                    Ok(ValueCow::Borrowed(&MISSING as &dyn ValueView))
+                } else {
+                    Err(e)
+                }
+            }
+        }
+    }
+    fn set_global(&self, name: KString, val: Value) -> Option<Value> {
+        self.inner.set_global(name, val)
+    }
+    fn set_index(&self, name: KString, val: Value) -> Option<Value> {
+        self.inner.set_index(name, val)
+    }
+    fn get_index<'a>(&'a self, name: &str) -> Option<ValueCow<'a>> {
+        self.inner.get_index(name)
+    }
+    fn registers(&self) -> &Registers {
+        self.inner.registers()
     }
 }
 
@@ -1632,27 +1723,106 @@ impl Write for Capped {
 // ---------------------------------------------------------------------------
 // lectern's tags and filters.
 
-fn parser() -> &'static liquid::Parser {
-    static PARSER: OnceLock<liquid::Parser> = OnceLock::new();
-    PARSER.get_or_init(|| {
-        let mut b = liquid::ParserBuilder::with_stdlib()
-            .tag(OutTag { mark: true })
-            .tag(OutTag { mark: false })
-            .filter(RangeFilter)
-            .filter(ItemsFilter);
+/// Parse with lectern's Liquid: the standard library, lectern's output tag
+/// and loop filters, and the filters that can grow a value capped.
+fn parse(text: &str) -> liquid_core::Result<Vec<Box<dyn Renderable>>> {
+    liquid_core::parser::parse(text, language())
+}
+
+fn language() -> &'static Language {
+    static LANGUAGE: OnceLock<Language> = OnceLock::new();
+    LANGUAGE.get_or_init(|| {
+        let mut l = Language::empty();
+        let blocks: Vec<Box<dyn ParseBlock>> = vec![
+            Box::new(stdlib::RawBlock),
+            Box::new(stdlib::IfBlock),
+            Box::new(stdlib::UnlessBlock),
+            Box::new(stdlib::IfChangedBlock),
+            Box::new(stdlib::ForBlock),
+            Box::new(stdlib::TableRowBlock),
+            Box::new(stdlib::CommentBlock),
+            Box::new(stdlib::CaptureBlock),
+            Box::new(stdlib::CaseBlock),
+        ];
+        for b in blocks {
+            l.blocks.register(b.reflection().start_tag().to_string(), b);
+        }
+        // No `include` or `render`: a page is one file here.
+        let tags: Vec<Box<dyn ParseTag>> = vec![
+            Box::new(stdlib::AssignTag),
+            Box::new(stdlib::BreakTag),
+            Box::new(stdlib::ContinueTag),
+            Box::new(stdlib::CycleTag),
+            Box::new(stdlib::IncrementTag),
+            Box::new(stdlib::DecrementTag),
+            Box::new(OutTag { mark: true }),
+            Box::new(OutTag { mark: false }),
+        ];
+        for t in tags {
+            l.tags.register(t.reflection().tag().to_string(), t);
+        }
+        let plain: Vec<Box<dyn ParseFilter>> = vec![
+            Box::new(stdlib::Abs),
+            Box::new(stdlib::AtLeast),
+            Box::new(stdlib::AtMost),
+            Box::new(stdlib::Capitalize),
+            Box::new(stdlib::Ceil),
+            Box::new(stdlib::Compact),
+            Box::new(stdlib::Date),
+            Box::new(stdlib::Default),
+            Box::new(stdlib::DividedBy),
+            Box::new(stdlib::Downcase),
+            Box::new(stdlib::Escape),
+            Box::new(stdlib::EscapeOnce),
+            Box::new(stdlib::First),
+            Box::new(stdlib::Floor),
+            Box::new(stdlib::Last),
+            Box::new(stdlib::Lstrip),
+            Box::new(stdlib::Map),
+            Box::new(stdlib::Minus),
+            Box::new(stdlib::Modulo),
+            Box::new(stdlib::NewlineToBr),
+            Box::new(stdlib::Plus),
+            Box::new(stdlib::Remove),
+            Box::new(stdlib::RemoveFirst),
+            Box::new(stdlib::Reverse),
+            Box::new(stdlib::Round),
+            Box::new(stdlib::Rstrip),
+            Box::new(stdlib::Size),
+            Box::new(stdlib::Slice),
+            Box::new(stdlib::Sort),
+            Box::new(stdlib::SortNatural),
+            Box::new(stdlib::Split),
+            Box::new(stdlib::Strip),
+            Box::new(stdlib::StripHtml),
+            Box::new(stdlib::StripNewlines),
+            Box::new(stdlib::Times),
+            Box::new(stdlib::Truncate),
+            Box::new(stdlib::TruncateWords),
+            Box::new(stdlib::Uniq),
+            Box::new(stdlib::Upcase),
+            Box::new(stdlib::UrlDecode),
+            Box::new(stdlib::UrlEncode),
+            Box::new(stdlib::Where),
+            Box::new(RangeFilter),
+            Box::new(ItemsFilter),
+        ];
         // Filters that can make a value grow, doubled in a loop.
         let growing: Vec<Box<dyn ParseFilter>> = vec![
-            Box::new(liquid_lib::stdlib::Append),
-            Box::new(liquid_lib::stdlib::Prepend),
-            Box::new(liquid_lib::stdlib::Concat),
-            Box::new(liquid_lib::stdlib::Join),
-            Box::new(liquid_lib::stdlib::Replace),
-            Box::new(liquid_lib::stdlib::ReplaceFirst),
+            Box::new(stdlib::Append),
+            Box::new(stdlib::Prepend),
+            Box::new(stdlib::Concat),
+            Box::new(stdlib::Join),
+            Box::new(stdlib::Replace),
+            Box::new(stdlib::ReplaceFirst),
         ];
-        for f in growing {
-            b = b.filter(CappedFilter(f));
+        let capped = growing
+            .into_iter()
+            .map(|f| Box::new(CappedFilter(f)) as Box<dyn ParseFilter>);
+        for f in plain.into_iter().chain(capped) {
+            l.filters.register(f.reflection().name().to_string(), f);
         }
-        b.build().expect("lectern's Liquid parser builds")
+        l
     })
 }
 
@@ -2098,6 +2268,13 @@ mod tests {
         let mut v = vars();
         v.set_session_env(vec![("REPO".into(), "https://example.org".into())]);
         assert_eq!(render("{{ ENV_REPO }}", &v).0.text, "https://example.org");
+    }
+
+    #[test]
+    fn unknown_variables_are_false_and_empty_to_liquid() {
+        let (t, issues) = r("{% if nope contains 'x' %}A{% endif %}{% for i in nope %}B{% endfor %}{% if nope == nil and nope == empty %}C{% endif %}");
+        assert_eq!(t.text, "C", "{:?}", issues);
+        assert!(issues.iter().all(|i| !i.is_error), "{issues:?}");
     }
 
     #[test]
