@@ -106,9 +106,9 @@ fn render_unsorted(src: &str, vars: &Vars) -> (Templated, Vec<TemplateIssue>) {
     let rendered = String::from_utf8_lossy(&out.buf).into_owned();
     let templated = page.read_back(&rendered, markers, &assembled, &state, &mut issues);
     page.report_unknown_in_tags(&state, &mut issues);
-    if let Some(l) = state.loop_cut {
+    if let Some(&t) = state.loop_cut.and_then(|l| page.loops.get(l)) {
         issues.push(error(
-            page.tokens[page.loops[l]].span.start,
+            page.tokens[t].span.start,
             format!("loops on this page ran more than {MAX_LOOP_ITERATIONS} times in all; lectern stopped them here"),
             Some("loop over fewer items".into()),
         ));
@@ -354,7 +354,7 @@ enum Role {
     Output(usize),
     /// A tag emitted as this markup.
     Tag(String),
-    /// Gone from the output (a comment).
+    /// Not emitted as a tag: a comment, or the delimiters of a raw block.
     Drop,
 }
 
@@ -586,6 +586,17 @@ impl<'a> Page<'a> {
                     self.roles[t] = Role::Tag(name);
                 }
             }
+        } else if matches!(name.as_str(), "raw" | "comment") {
+            // Never closed: said when the page was cut up.
+        } else if let Some(opener) = name
+            .strip_prefix("end")
+            .filter(|o| matches!(*o, "raw" | "comment"))
+        {
+            issues.push(error(
+                at,
+                format!("`{{% {name} %}}` without a matching `{{% {opener} %}}`"),
+                Some(SHOW_AS_WRITTEN.into()),
+            ));
         } else if matches!(name.as_str(), "include" | "render") {
             issues.push(warning(
                 at,
@@ -664,7 +675,7 @@ impl<'a> Page<'a> {
             Problem::UnknownFilter(f) => warning(
                 at,
                 format!("unknown Liquid filter `{f}` in `{}`: lectern shows it as written, Educates leaves the filter out", short(whole)),
-                Some(format!("filters lectern knows: {}", FILTERS.join(", "))),
+                Some(format!("filters lectern knows: {}", filter_names())),
             ),
             Problem::UnknownTag(tag) => error(
                 at,
@@ -683,57 +694,16 @@ impl<'a> Page<'a> {
     }
 }
 
-/// The filters of Liquid's standard library, as the `liquid` crate has them.
-const FILTERS: &[&str] = &[
-    "abs",
-    "append",
-    "at_least",
-    "at_most",
-    "capitalize",
-    "ceil",
-    "compact",
-    "concat",
-    "date",
-    "default",
-    "divided_by",
-    "downcase",
-    "escape",
-    "escape_once",
-    "first",
-    "floor",
-    "join",
-    "last",
-    "lstrip",
-    "map",
-    "minus",
-    "modulo",
-    "newline_to_br",
-    "plus",
-    "prepend",
-    "remove",
-    "remove_first",
-    "replace",
-    "replace_first",
-    "reverse",
-    "round",
-    "rstrip",
-    "size",
-    "slice",
-    "sort",
-    "sort_natural",
-    "split",
-    "strip",
-    "strip_html",
-    "strip_newlines",
-    "times",
-    "truncate",
-    "truncatewords",
-    "uniq",
-    "upcase",
-    "url_decode",
-    "url_encode",
-    "where",
-];
+/// The filters a page may use, for a message.
+fn filter_names() -> String {
+    let mut names: Vec<&str> = language()
+        .filters
+        .plugin_names()
+        .filter(|n| !n.starts_with("lectern_"))
+        .collect();
+    names.sort_unstable();
+    names.join(", ")
+}
 
 fn default_filter_re() -> &'static Regex {
     static RE: OnceLock<Regex> = OnceLock::new();
@@ -751,7 +721,7 @@ fn short(s: &str) -> String {
     }
 }
 
-/// Markup on one line with single spaces (outside quotes it means the same).
+/// Markup as emitted: without the space around it.
 fn collapse(markup: &str) -> String {
     markup.trim().to_string()
 }
@@ -1011,7 +981,13 @@ impl Page<'_> {
                     self.emit_text(&mut a, m, r, captures > 0, true);
                 }
                 Item::Raw(o, c) => {
-                    let r = self.tokens[*o].span.end..self.tokens[*c].span.start;
+                    let mut r = self.tokens[*o].span.end..self.tokens[*c].span.start;
+                    if self.tokens[*o].trim_after {
+                        r.start += trimmed_len(&self.src[r.clone()]);
+                    }
+                    if self.tokens[*c].trim_before {
+                        r.end -= trimmed_len_end(&self.src[r.clone()]);
+                    }
                     self.emit_text(&mut a, m, r, captures > 0, true);
                 }
                 Item::Comment(..) => {}
@@ -2254,6 +2230,7 @@ mod tests {
         );
         assert_eq!(text("a  {%- if true -%}  b  {%- endif -%}\n  c"), "abc");
         assert_eq!(text("x\n{{- session_id -}}\ny"), "xs001y");
+        assert_eq!(text("a {%- raw -%} {{ b }} {%- endraw -%} c"), "a{{ b }}c");
     }
 
     #[test]
@@ -2339,8 +2316,13 @@ mod tests {
         let (t, issues) = r("{% else %}x{% endfor %}{% when 1 %}");
         assert_eq!(t.text, "{% else %}x{% endfor %}{% when 1 %}");
         assert_eq!(issues.len(), 3, "{issues:?}");
-        let (_, issues) = r("{% raw %} never ends");
+        let (t, issues) = r("{% raw %} never ends {% endcomment %}");
+        assert_eq!(t.text, "{% raw %} never ends {% endcomment %}");
+        assert_eq!(issues.len(), 2, "{issues:?}");
         assert!(issues[0].message.contains("`{% raw %}` is never closed"));
+        assert!(issues[1]
+            .message
+            .contains("`{% endcomment %}` without a matching `{% comment %}`"));
         let (_, issues) = r("text {{ no end");
         assert!(issues[0].message.contains("`{{` is never closed"));
     }
