@@ -97,6 +97,172 @@ fn key_string(key: serde_yaml::Value) -> String {
     }
 }
 
+/// One step of a path into a YAML document.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Seg {
+    Key(String),
+    Index(usize),
+}
+
+/// `spec.session.env[1].name`.
+pub fn path_text(path: &[Seg]) -> String {
+    let mut out = String::new();
+    for seg in path {
+        match seg {
+            Seg::Key(k) => {
+                if !out.is_empty() {
+                    out.push('.');
+                }
+                out.push_str(k);
+            }
+            Seg::Index(i) => out.push_str(&format!("[{i}]")),
+        }
+    }
+    out
+}
+
+/// A content line of block-style YAML: where its text starts and the text.
+#[derive(Debug, Clone, Copy)]
+struct Line<'a> {
+    line: usize,
+    col: usize,
+    text: &'a str,
+}
+
+/// The 1-based line and column of the deepest part of `path` found in
+/// document `doc` of `text`. Reads block style (what resource files use) by
+/// indentation; where flow style (`{…}`, `[…]`) hides the rest, the position
+/// is that of the part that holds it. The parser itself keeps no positions.
+pub fn position(text: &str, doc: usize, path: &[Seg]) -> Option<(usize, usize)> {
+    let lines = document_lines(text, doc)?;
+    let mut block: Vec<Line> = lines;
+    let mut found: Option<Line> = None;
+    for seg in path {
+        let (at, inner) = match seg {
+            Seg::Key(k) => {
+                let Some(i) = find_key(&block, k) else { break };
+                (block[i], after_key(&block, i))
+            }
+            Seg::Index(n) => {
+                let Some((at, inner)) = find_item(&block, *n) else {
+                    break;
+                };
+                (at, inner)
+            }
+        };
+        found = Some(at);
+        block = inner;
+    }
+    found.map(|l| (l.line, l.col))
+}
+
+/// The content lines of document `doc` (0-based, as `parse_all` counts them).
+fn document_lines(text: &str, doc: usize) -> Option<Vec<Line<'_>>> {
+    let mut docs: Vec<Vec<Line>> = vec![Vec::new()];
+    let mut started = false;
+    for (i, raw) in text.lines().enumerate() {
+        let marker = raw == "---" || raw.starts_with("--- ") || raw.starts_with("---\t");
+        if marker || raw == "..." {
+            if started || !docs[docs.len() - 1].is_empty() {
+                docs.push(Vec::new());
+            }
+            started = true;
+            continue;
+        }
+        let body = raw.trim_start_matches(' ');
+        if body.is_empty() || body.starts_with('#') {
+            continue;
+        }
+        let col = raw.len() - body.len();
+        if let Some(d) = docs.last_mut() {
+            d.push(Line {
+                line: i + 1,
+                col: raw[..col].chars().count() + 1,
+                text: body,
+            });
+        }
+    }
+    docs.retain(|d| !d.is_empty());
+    docs.into_iter().nth(doc)
+}
+
+/// The key a mapping line starts with (`name:`, `"name":`, `'name':`).
+fn key_of(text: &str) -> Option<String> {
+    let quoted = |q: char| {
+        let rest = text.strip_prefix(q)?;
+        let end = rest.find(q)?;
+        let after = rest[end + 1..].trim_start();
+        after.starts_with(':').then(|| rest[..end].to_string())
+    };
+    if text.starts_with('"') {
+        return quoted('"');
+    }
+    if text.starts_with('\'') {
+        return quoted('\'');
+    }
+    let bytes = text.as_bytes();
+    let at = (0..bytes.len()).find(|&i| {
+        bytes[i] == b':' && (i + 1 == bytes.len() || bytes[i + 1] == b' ' || bytes[i + 1] == b'\t')
+    })?;
+    let key = text[..at].trim_end();
+    (!key.is_empty() && !key.starts_with("- ") && key != "-").then(|| key.to_string())
+}
+
+fn is_item(text: &str) -> bool {
+    text == "-" || text.starts_with("- ")
+}
+
+fn find_key(block: &[Line], key: &str) -> Option<usize> {
+    let indent = block.first()?.col;
+    block
+        .iter()
+        .position(|l| l.col == indent && !is_item(l.text) && key_of(l.text).as_deref() == Some(key))
+}
+
+/// The lines that belong to the value of the key on line `i`: deeper ones,
+/// and a list written at the key's own indentation.
+fn after_key<'a>(block: &[Line<'a>], i: usize) -> Vec<Line<'a>> {
+    let key = block[i];
+    let mut out = Vec::new();
+    // A value on the key's own line (`key: - x` is not YAML) stays put.
+    for l in &block[i + 1..] {
+        if l.col > key.col || (l.col == key.col && is_item(l.text)) {
+            out.push(*l);
+        } else {
+            break;
+        }
+    }
+    out
+}
+
+/// Item `n` of the list that `block` is: where it is and its content, the
+/// text after `- ` starting a block of its own.
+fn find_item<'a>(block: &[Line<'a>], n: usize) -> Option<(Line<'a>, Vec<Line<'a>>)> {
+    let indent = block.first()?.col;
+    let starts: Vec<usize> = (0..block.len())
+        .filter(|&i| block[i].col == indent && is_item(block[i].text))
+        .collect();
+    let i = *starts.get(n)?;
+    let dash = block[i];
+    let mut inner = Vec::new();
+    let rest = dash.text[1..].trim_start_matches(' ');
+    if !rest.is_empty() && !rest.starts_with('#') {
+        inner.push(Line {
+            line: dash.line,
+            col: dash.col + dash.text[..dash.text.len() - rest.len()].chars().count(),
+            text: rest,
+        });
+    }
+    for l in &block[i + 1..] {
+        if l.col > dash.col {
+            inner.push(*l);
+        } else {
+            break;
+        }
+    }
+    Some((dash, inner))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -109,6 +275,64 @@ mod tests {
         let err = parse("a: 1\nb: [x\n").unwrap_err();
         assert!(err.line.is_some());
         assert!(!err.message.contains(" at line "));
+    }
+
+    fn key(k: &str) -> Seg {
+        Seg::Key(k.into())
+    }
+
+    #[test]
+    fn positions_of_paths() {
+        let text = "# a comment\napiVersion: v1\n---\nkind: Workshop\nspec:\n  title: T\n  session:\n    env:\n    - name: A\n      value: x\n    -   name: B\n        value: \"y\"\n    ingresses:\n      - {name: app, port: 80}\n    dashboards: [{name: x}]\n    \"quoted key\": 1\n    lit: |\n      name: not a key\n    after: 2\n";
+        assert_eq!(parse_all(text).unwrap().len(), 2);
+        let at = |doc, path: &[Seg]| position(text, doc, path);
+        assert_eq!(at(0, &[key("apiVersion")]), Some((2, 1)));
+        assert_eq!(at(1, &[key("spec"), key("title")]), Some((6, 3)));
+        let env = [key("spec"), key("session"), key("env")];
+        assert_eq!(
+            at(1, &[&env[..], &[Seg::Index(0), key("value")]].concat()),
+            Some((10, 7))
+        );
+        assert_eq!(at(1, &[&env[..], &[Seg::Index(1)]].concat()), Some((11, 5)));
+        assert_eq!(
+            at(1, &[&env[..], &[Seg::Index(1), key("name")]].concat()),
+            Some((11, 9))
+        );
+        assert_eq!(
+            at(1, &[&env[..], &[Seg::Index(1), key("value")]].concat()),
+            Some((12, 9))
+        );
+        // Flow style: the part that holds it.
+        let ing = [
+            key("spec"),
+            key("session"),
+            key("ingresses"),
+            Seg::Index(0),
+            key("port"),
+        ];
+        assert_eq!(at(1, &ing), Some((14, 7)));
+        let dash = [
+            key("spec"),
+            key("session"),
+            key("dashboards"),
+            Seg::Index(0),
+        ];
+        assert_eq!(at(1, &dash), Some((15, 5)));
+        assert_eq!(
+            at(1, &[key("spec"), key("session"), key("quoted key")]),
+            Some((16, 5))
+        );
+        assert_eq!(
+            at(1, &[key("spec"), key("session"), key("after")]),
+            Some((19, 5))
+        );
+        assert_eq!(
+            at(1, &[key("spec"), key("session"), key("name")]),
+            Some((7, 3))
+        );
+        assert_eq!(at(2, &[key("spec")]), None);
+        assert_eq!(path_text(&env), "spec.session.env");
+        assert_eq!(path_text(&ing), "spec.session.ingresses[0].port");
     }
 
     #[test]

@@ -269,3 +269,70 @@ fn render_a_dashboard_whose_datasource_is_down() {
     let (code, _, _) = lectern(&["render", d, "--from", "now-1h"]);
     assert_eq!(code, 2);
 }
+
+#[test]
+fn session_env_ingresses_and_compose_services_are_read() {
+    for fixture in ["sessions", "eduk8s"] {
+        let (code, out, _) = lectern(&["check", "--strict", fixture_str(fixture).as_str()]);
+        assert_eq!(code, 0, "{fixture}: {out}");
+        assert!(out.contains("0 errors, 0 warnings"), "{fixture}: {out}");
+    }
+    // `session.env` reaches the page as ENV_ variables, its `$(…)` filled in.
+    let (code, out, _) = lectern(&["render", fixture_str("sessions").as_str(), "--width", "200"]);
+    assert_eq!(code, 0);
+    assert!(
+        out.contains("Sources come from https://github.com/example/sessions; the database answers at http://influxdb-sessions.localhost with password `lectern`."),
+        "{out}"
+    );
+    assert!(out.contains("The repository is on GitHub."), "{out}");
+    assert!(out.contains("http://grafana-sessions.localhost/"), "{out}");
+    let (_, out, _) = lectern(&["render", fixture_str("eduk8s").as_str(), "--width", "200"]);
+    assert!(
+        out.contains("The application runs at http://lab-eduk8s-app.localhost in lab-eduk8s."),
+        "{out}"
+    );
+    let (_, out, _) = lectern(&[
+        "render",
+        fixture_str("sessions").as_str(),
+        "--var",
+        "ingress_domain=example.org",
+        "--width",
+        "200",
+    ]);
+    assert!(
+        out.contains("http://influxdb-sessions.example.org"),
+        "{out}"
+    );
+}
+
+fn fixture_str(name: &str) -> String {
+    fixture(name).to_string_lossy().into_owned()
+}
+
+#[test]
+fn strict_check_fails_on_a_field_educates_does_not_know() {
+    let (code, out, _) = lectern(&["check", "tests/fixtures/resource-typo"]);
+    assert_eq!(code, 0, "{out}");
+    let at = "tests/fixtures/resource-typo/resources/workshop.yaml:9:5";
+    assert!(
+        out.contains(&format!("{at}: warning: `spec.session.ingress` is not a field of Educates' Workshop (training.educates.dev/v1beta1); Educates drops it")),
+        "{out}"
+    );
+    assert!(out.contains("= help: did you mean `ingresses`?"), "{out}");
+    // Free-form compose services are not checked.
+    assert!(!out.contains("x-anything"), "{out}");
+    let (code, out, _) = lectern(&["check", "--strict", "tests/fixtures/resource-typo"]);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains(&format!("{at}: error: `spec.session.ingress`")),
+        "{out}"
+    );
+    let (_, out, _) = lectern(&["check", "--format", "json", "tests/fixtures/resource-typo"]);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let d = &v["diagnostics"][0];
+    assert_eq!(
+        (d["line"].as_u64(), d["column"].as_u64()),
+        (Some(9), Some(5))
+    );
+    assert_eq!(d["code"], "unknown-field");
+}

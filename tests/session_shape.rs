@@ -40,7 +40,7 @@ fn a_workshop_gets_the_educates_session_shape() {
     write(
         d.path(),
         "resources/workshop.yaml",
-        "apiVersion: training.educates.dev/v1beta1\nkind: Workshop\nmetadata:\n  name: shape\nspec:\n  session:\n    ingresses:\n    - name: web\n      port: 8080\n",
+        "apiVersion: training.educates.dev/v1beta1\nkind: Workshop\nmetadata:\n  name: shape\nspec:\n  title: Shape\n  description: The session shape\n  session:\n    ingresses:\n    - name: web\n      port: 8080\n",
         false,
     );
     write(

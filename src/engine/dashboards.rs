@@ -96,7 +96,8 @@ impl Engine {
     /// The dashboard tabs a workshop declares (resources/workshop.yaml).
     pub(super) fn builtin_dashboards(&mut self) {
         for d in self.ws.resources.dashboards.clone() {
-            let url = crate::workshop::resources::expand_vars(&d.url, &self.ws.vars);
+            // Variables were filled in when the workshop was loaded.
+            let url = d.url;
             // Terminals start with `launch`; until then a terminal tab is only its URL.
             let content = if url.starts_with("terminal:") {
                 DashboardContent::Url(url.clone())

@@ -261,7 +261,11 @@ pub fn session_hosts(ws: &Workshop) -> Vec<String> {
             format!("{ns}-{n}.{domain}"),
         ]);
         if let Some(h) = &i.host {
-            names.push(crate::workshop::resources::expand_vars(h, &ws.vars));
+            names.push(crate::workshop::resources::expand_vars(
+                h,
+                &ws.vars,
+                crate::workshop::resources::Place::Gateway,
+            ));
         }
     }
     names.retain(|n| {

@@ -2,8 +2,10 @@
 //! variables and the Workshop resource. Pure: reads files, returns values and
 //! diagnostics.
 
+pub mod classic;
 pub mod lectern_config;
 pub mod resources;
+pub mod schema;
 pub mod template;
 pub mod vars;
 
@@ -68,6 +70,9 @@ pub struct Workshop {
     pub pages: Vec<Page>,
     pub vars: Vars,
     pub resources: Resources,
+    /// `session.env` of the Workshop resource, variables filled in: what the
+    /// workshop's terminals get in their environment on Educates.
+    pub session_env: Vec<(String, String)>,
     /// `workshop/lectern.yaml`: services and datasources.
     pub config: lectern_config::LecternConfig,
     pub pathway: Option<String>,
@@ -148,11 +153,12 @@ pub fn load(dir: &Path, opts: &LoadOptions) -> Result<Workshop, LoadError> {
     let mut diags = Vec::new();
 
     let resources_path = root.join("resources").join("workshop.yaml");
-    let resources = match read_yaml_docs(&resources_path, &mut diags) {
+    let mut resources = match read_yaml_docs(&resources_path, &mut diags) {
         Some(docs) => {
+            let text = std::fs::read_to_string(&resources_path).unwrap_or_default();
             let (res, notes) = resources::from_documents(&docs);
             for n in notes {
-                diags.push(Diagnostic::warning(&resources_path, n));
+                diags.push(resource_diagnostic(&resources_path, &text, n));
             }
             res
         }
@@ -199,6 +205,13 @@ pub fn load(dir: &Path, opts: &LoadOptions) -> Result<Workshop, LoadError> {
     let description = resources.description.clone().unwrap_or_default();
 
     let mut vars = Vars::builtin(&name, &title, &description);
+    if let Some(v) = &resources.version {
+        vars.set("workshop_version", v.clone());
+    }
+    if let Some(image) = &resources.workshop_image {
+        let image = resources::expand_vars(image, &vars, resources::Place::Session);
+        vars.set("workshop_image", image);
+    }
     vars.set("workshop_dir", root.to_string_lossy());
     let ex = root.join("exercises");
     vars.set(
@@ -253,6 +266,9 @@ pub fn load(dir: &Path, opts: &LoadOptions) -> Result<Workshop, LoadError> {
     for (k, v) in &opts.vars {
         vars.set(k, v.clone());
     }
+    resources.expand(&vars);
+    vars.set_session_env(resources.session_env.clone());
+    let session_env = resources.session_env.clone();
     if pages.is_empty() {
         diags.push(
             Diagnostic::error(workshop_dir.join("content"), "the workshop has no pages")
@@ -288,9 +304,29 @@ pub fn load(dir: &Path, opts: &LoadOptions) -> Result<Workshop, LoadError> {
         pages,
         vars,
         resources,
+        session_env,
         pathway,
         diagnostics: diags,
     })
+}
+
+/// A note about the Workshop resource, at its line when the file shows it.
+fn resource_diagnostic(path: &Path, text: &str, n: resources::Note) -> Diagnostic {
+    let mut d = if n.error {
+        Diagnostic::error(path, n.message)
+    } else {
+        Diagnostic::warning(path, n.message)
+    };
+    if n.unknown_field {
+        d = d.with_code(crate::diag::Code::UnknownField);
+    }
+    if let Some(h) = n.help {
+        d = d.with_help(h);
+    }
+    match yaml::position(text, n.doc, &n.path) {
+        Some((line, col)) => d.at(text, line, col),
+        None => d,
+    }
 }
 
 fn scalar_text(v: &Value) -> String {
