@@ -184,6 +184,16 @@ fn secrets(v: &Value) -> Map<String, Value> {
         .unwrap_or_default()
 }
 
+/// Replace `from` with `to` in every string of `v`.
+fn fill(v: &mut Value, from: &str, to: &str) {
+    match v {
+        Value::String(s) if s.contains(from) => *s = s.replace(from, to),
+        Value::Array(a) => a.iter_mut().for_each(|x| fill(x, from, to)),
+        Value::Object(m) => m.values_mut().for_each(|x| fill(x, from, to)),
+        _ => {}
+    }
+}
+
 impl GrafanaStore {
     /// A short uid no dashboard or datasource has (Grafana makes 9-14
     /// characters); derived from `seed` so the model needs no randomness.
@@ -535,6 +545,37 @@ impl GrafanaStore {
         }))
     }
 
+    /// `POST /api/dashboards/import`: the `${DS_...}` placeholders of an
+    /// exported dashboard filled in from `inputs`, then saved as a new one.
+    pub fn import_dashboard(&mut self, body: &Value, now_ms: i64) -> Result<Value, ApiError> {
+        let mut dash = body
+            .get("dashboard")
+            .filter(|d| d.is_object())
+            .cloned()
+            .ok_or_else(|| bad("bad request data: `dashboard` must be a JSON object"))?;
+        for input in body["inputs"].as_array().into_iter().flatten() {
+            if let (Some(name), Some(value)) = (input["name"].as_str(), input["value"].as_str()) {
+                fill(&mut dash, &format!("${{{name}}}"), value);
+            }
+        }
+        dash["id"] = Value::Null;
+        let saved = self.save_dashboard(
+            &json!({"dashboard": dash, "overwrite": body["overwrite"],
+                "folderId": body["folderId"], "folderUid": body["folderUid"]}),
+            now_ms,
+        )?;
+        let d = self
+            .dashboard(saved["uid"].as_str().unwrap_or(""))
+            .ok_or_else(|| ApiError::NotFound(NOT_FOUND_DASH.into()))?;
+        Ok(json!({
+            "uid": d.uid, "pluginId": "", "title": d.title, "imported": true,
+            "importedUri": format!("db/{}", saved["slug"].as_str().unwrap_or("")),
+            "importedUrl": saved["url"], "slug": saved["slug"], "dashboardId": d.id,
+            "folderId": d.folder_id, "folderUid": d.folder_uid, "importedRevision": 1,
+            "revision": 1, "description": "", "path": "", "removed": false,
+        }))
+    }
+
     /// `GET /api/dashboards/uid/:uid`.
     pub fn get_dashboard(&self, uid: &str) -> Result<Value, ApiError> {
         let d = self
@@ -809,6 +850,26 @@ mod tests {
         assert_eq!(p(&[("type", "dash-db"), ("tag", "y")]), ["a"]);
         assert_eq!(p(&[("dashboardUIDs", "b")]), ["b"]);
         assert_eq!(p(&[("limit", "1")]), ["a"]);
+    }
+
+    #[test]
+    fn imports_fill_in_their_datasource_inputs() {
+        let mut s = GrafanaStore::default();
+        let body = json!({"dashboard": {"id": 9, "uid": "imp", "title": "Imported",
+            "panels": [{"datasource": "${DS_INFLUX}", "title": "p"}]},
+            "inputs": [{"name": "DS_INFLUX", "type": "datasource", "pluginId": "influxdb", "value": "InfluxDB"}],
+            "overwrite": true});
+        let r = s.import_dashboard(&body, 0).unwrap();
+        assert_eq!(
+            (r["imported"].as_bool(), r["uid"].as_str()),
+            (Some(true), Some("imp"))
+        );
+        assert_eq!(
+            s.dashboard("imp").unwrap().json["panels"][0]["datasource"],
+            "InfluxDB"
+        );
+        // Imported again over itself: overwrite says so.
+        assert_eq!(s.import_dashboard(&body, 0).unwrap()["dashboardId"], 1);
     }
 
     #[test]

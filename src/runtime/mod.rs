@@ -8,6 +8,7 @@ pub mod browser;
 pub mod datasource;
 pub mod examiner;
 pub mod files;
+pub mod grafana_api;
 pub mod guard;
 pub mod http;
 pub mod keeper;
@@ -50,6 +51,8 @@ pub enum Event {
     Done(ActionRef, Result<String, String>),
     /// Something outside the runtime changed what is drawn (e.g. highlighting is ready).
     Redraw,
+    /// Datasources or dashboards were posted to lectern's Grafana API.
+    Grafana,
 }
 
 /// The processes of a workshop: its terminals, services and setup scripts.
