@@ -167,6 +167,8 @@ pub struct Engine {
     read_only: bool,
     /// Whether lectern may write its own state (after an answer, or in a test).
     writes: bool,
+    /// Grafana's HTTP API, when lectern serves it.
+    grafana: Option<runtime::grafana_api::Handle>,
 }
 
 impl Engine {
@@ -211,6 +213,7 @@ impl Engine {
             content_hash,
             read_only: !testing,
             writes: testing,
+            grafana: None,
         };
         e.builtin_dashboards();
         e
@@ -282,6 +285,17 @@ impl Engine {
     pub fn launch(&mut self) -> std::io::Result<()> {
         // Half-written files of an earlier run that was killed go first.
         runtime::store::clean_debris(&self.ws.exercises_dir(), 8);
+        // Before the setup scripts, which may post to it.
+        if let Some(g) = self.ws.config.grafana.clone() {
+            let auth = runtime::grafana_api::Auth {
+                user: g.user,
+                password: g.password,
+                anonymous: g.anonymous,
+            };
+            if let Err(e) = self.serve_grafana(g.port, auth) {
+                self.notes.push(Note::Notice(e));
+            }
+        }
         runtime::launch(&mut self.rt, &self.ws, &self.store)?;
         self.start_dashboard_terminals();
         Ok(())
@@ -727,6 +741,7 @@ impl Engine {
                 self.on_seen(seen);
             }
             Event::Dashboard(i, gen, data) => self.on_dashboard_data(*i, *gen, data),
+            Event::Grafana => self.on_grafana_change(),
             Event::DashboardCheck(r, data) => self.on_check_data(*r, data),
             Event::Examiner(r, res) => {
                 self.exam_stops.retain(|(a, _)| a != r);
@@ -815,5 +830,6 @@ impl Engine {
     pub fn shutdown(&mut self) {
         self.stop_examiners(None);
         self.rt.shutdown();
+        self.grafana = None;
     }
 }
