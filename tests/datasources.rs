@@ -125,6 +125,7 @@ fn influxdb_panels_query_and_draw() {
             url: base.clone(),
             database: Some("metrics".into()),
         }],
+        ..Default::default()
     };
     let dash = dashboard();
     assert_eq!(dash.panels.len(), 5, "the row's panels are read too");
@@ -276,6 +277,7 @@ fn prometheus_panels_query_range() {
             url: base,
             database: None,
         }],
+        ..Default::default()
     };
     let panel: serde_json::Value = serde_json::json!({"panels": [{
         "type": "timeseries", "title": "t", "datasource": {"type": "prometheus", "uid": "prom"},

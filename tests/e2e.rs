@@ -141,8 +141,44 @@ impl Lectern {
                 return st;
             }
             if Instant::now() > end {
+                // Say what is still there, and where its threads wait.
+                let mut left = Vec::new();
+                for p in std::iter::once(self.pid()).chain(descendants(self.pid())) {
+                    let mut threads = Vec::new();
+                    for t in std::fs::read_dir(format!("/proc/{p}/task"))
+                        .into_iter()
+                        .flatten()
+                        .flatten()
+                    {
+                        let comm =
+                            std::fs::read_to_string(t.path().join("comm")).unwrap_or_default();
+                        let wchan =
+                            std::fs::read_to_string(t.path().join("wchan")).unwrap_or_default();
+                        threads.push(format!("{}:{}", comm.trim(), wchan.trim()));
+                    }
+                    left.push(format!("{p} {} [{}]", cmdline(p), threads.join(" ")));
+                }
+                if std::env::var_os("LECTERN_E2E_GDB").is_some() {
+                    for p in descendants(self.pid()).into_iter().take(1) {
+                        let bt = std::process::Command::new("gdb")
+                            .args([
+                                "-p",
+                                &p.to_string(),
+                                "-batch",
+                                "-ex",
+                                "thread apply all bt 30",
+                            ])
+                            .output();
+                        if let Ok(o) = bt {
+                            left.push(String::from_utf8_lossy(&o.stdout).into_owned());
+                        }
+                    }
+                }
                 let _ = self.child.kill();
-                panic!("lectern did not exit; screen:\n{}", self.contents());
+                panic!(
+                    "lectern did not exit; left: {left:#?}\nscreen:\n{}",
+                    self.contents()
+                );
             }
             std::thread::sleep(Duration::from_millis(50));
         }

@@ -88,6 +88,23 @@ pub fn what_runs(ws: &Workshop) -> Vec<Item> {
             text: format!("{}{files}{after}", s.command),
         });
     }
+    if let Some(g) = &ws.config.grafana {
+        items.push(Item {
+            title: format!(
+                "Grafana API: lectern listens on 127.0.0.1:{} while the workshop runs",
+                g.port
+            ),
+            text: format!(
+                "Programs on this machine that give the user `{}` and its password may post datasources and dashboards there{}; lectern draws the dashboards and queries the datasources' URLs.",
+                g.user,
+                if g.anonymous {
+                    ", and anyone on it may read them"
+                } else {
+                    ""
+                }
+            ),
+        });
+    }
     let mut scripts: Vec<PathBuf> = std::fs::read_dir(ws.workshop_dir.join("setup.d"))
         .map(|d| d.flatten().map(|e| e.path()).collect())
         .unwrap_or_default();

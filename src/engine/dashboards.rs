@@ -1,6 +1,7 @@
 //! Dashboards: the tabs a workshop shows beside its terminals (Grafana JSON
 //! drawn here, a terminal, or a web page), their data, and the check a
-//! dashboard action makes: every panel must show data.
+//! dashboard action makes: every panel must show data. Dashboards and
+//! datasources posted to lectern's Grafana API come before the workshop's own.
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -10,10 +11,12 @@ use serde_json::Value;
 use super::outcome::Outcome;
 use super::{Engine, Mode, Note, Show};
 use crate::action::DashboardAction;
-use crate::model::grafana::{self, Dashboard};
+use crate::model::grafana::{self, Dashboard, Panel};
 use crate::model::series::PanelData;
 use crate::model::ActionRef;
 use crate::runtime::datasource::{PanelsQuery, QueryFor};
+use crate::runtime::grafana_api;
+use crate::workshop::lectern_config::{self, LecternConfig};
 
 #[derive(Debug, Clone)]
 pub enum DashboardContent {
@@ -139,12 +142,26 @@ impl Engine {
             };
         }
         if let Some(du) = grafana::parse_url(url) {
-            if let Some(path) = find_json(&self.ws.workshop_dir, &self.ws.exercises_dir(), &du.uid)
-            {
-                let parsed = std::fs::read_to_string(&path)
-                    .map_err(|e| e.to_string())
-                    .and_then(|t| serde_json::from_str(&t).map_err(|e| e.to_string()))
-                    .and_then(|v| grafana::parse(&v));
+            let posted = self.grafana.as_ref().and_then(|g| {
+                g.store()
+                    .read(|s| s.dashboard(&du.uid).map(|d| d.json.clone()))
+            });
+            let found = match posted {
+                Some(v) => Some((
+                    format!("dashboard {} posted to the Grafana API", du.uid),
+                    grafana::parse(&v),
+                )),
+                None => find_json(&self.ws.workshop_dir, &self.ws.exercises_dir(), &du.uid).map(
+                    |path| {
+                        let parsed = std::fs::read_to_string(&path)
+                            .map_err(|e| e.to_string())
+                            .and_then(|t| serde_json::from_str(&t).map_err(|e| e.to_string()))
+                            .and_then(|v| grafana::parse(&v));
+                        (path.display().to_string(), parsed)
+                    },
+                ),
+            };
+            if let Some((source, parsed)) = found {
                 match parsed {
                     Ok(dash) => {
                         let refresh = du
@@ -163,9 +180,7 @@ impl Engine {
                             pending: false,
                         };
                     }
-                    Err(e) => self
-                        .notes
-                        .push(Note::Notice(format!("{}: {e}", path.display()))),
+                    Err(e) => self.notes.push(Note::Notice(format!("{source}: {e}"))),
                 }
             }
         }
@@ -188,6 +203,8 @@ impl Engine {
                         if self.dashboards[i].url != *url {
                             self.dashboards[i].content = self.dashboard_content(url);
                             self.dashboards[i].url = url.clone();
+                        } else {
+                            self.reread_tab(i);
                         }
                         i
                     }
@@ -214,6 +231,7 @@ impl Engine {
                 focus,
             } => match self.dashboard_index(name) {
                 Some(i) => {
+                    self.reread_tab(i);
                     if *focus {
                         self.focus_dashboard(i);
                     }
@@ -238,6 +256,137 @@ impl Engine {
                 None => Outcome::passed(format!("there is no dashboard named {name}")),
             },
             DashboardAction::OpenUrl { url } => self.open_url(url),
+        }
+    }
+
+    /// Serve Grafana's HTTP API on 127.0.0.1:`port` (0: any free port) until
+    /// lectern stops; what is posted is kept in the workshop's state folder.
+    pub fn serve_grafana(
+        &mut self,
+        port: u16,
+        auth: grafana_api::Auth,
+    ) -> Result<std::net::SocketAddr, String> {
+        if let Some(g) = &self.grafana {
+            return Ok(g.addr());
+        }
+        let g = grafana_api::start(
+            std::net::SocketAddr::from(([127, 0, 0, 1], port)),
+            auth,
+            self.store.dir().join("grafana-api.json"),
+            Some(self.rt.sender()),
+        )?;
+        if let Some(n) = g.notice() {
+            self.notes.push(Note::Notice(n.to_string()));
+        }
+        let addr = g.addr();
+        self.grafana = Some(g);
+        // Dashboards kept from an earlier run are there from the start.
+        self.on_grafana_change();
+        Ok(addr)
+    }
+
+    /// The Grafana API lectern serves, if it does.
+    pub fn grafana(&self) -> Option<&grafana_api::Handle> {
+        self.grafana.as_ref()
+    }
+
+    /// What was posted to the Grafana API changed: tabs showing (or waiting
+    /// for) a dashboard it now holds show the new one.
+    pub(super) fn on_grafana_change(&mut self) {
+        let Some(store) = self.grafana.as_ref().map(grafana_api::Handle::store) else {
+            return;
+        };
+        for i in 0..self.dashboards.len() {
+            let posted = grafana::parse_url(&self.dashboards[i].url)
+                .is_some_and(|du| store.read(|s| s.dashboard(&du.uid).is_some()));
+            if posted && self.reread_tab(i) {
+                self.query_dashboard(i);
+            }
+        }
+    }
+
+    /// Read a tab's Grafana dashboard again (it may have been posted or
+    /// changed since). The time range the learner chose stays. Whether it changed.
+    fn reread_tab(&mut self, i: usize) -> bool {
+        let url = self.dashboards[i].url.clone();
+        if url.starts_with("terminal:") || grafana::parse_url(&url).is_none() {
+            return false;
+        }
+        let fresh = self.dashboard_content(&url);
+        let tab = &mut self.dashboards[i];
+        match (&mut tab.content, fresh) {
+            (
+                DashboardContent::Grafana {
+                    dash,
+                    refresh,
+                    data,
+                    pending,
+                    ..
+                },
+                DashboardContent::Grafana {
+                    dash: new,
+                    refresh: new_refresh,
+                    ..
+                },
+            ) => {
+                if **dash == *new {
+                    return false;
+                }
+                *dash = new;
+                *refresh = new_refresh;
+                data.clear();
+                *pending = false;
+                true
+            }
+            (DashboardContent::Url(_), fresh @ DashboardContent::Grafana { .. }) => {
+                tab.content = fresh;
+                true
+            }
+            // Gone from where it was found: what is drawn stays.
+            _ => false,
+        }
+    }
+
+    /// The datasources panels' names mean: those posted to the Grafana API
+    /// (its default first), then lectern.yaml's of other names.
+    fn query_config(&self) -> LecternConfig {
+        let mut cfg = self.ws.config.clone();
+        let Some(g) = &self.grafana else {
+            return cfg;
+        };
+        let mut posted: Vec<(bool, lectern_config::DatasourceSpec)> = g.store().read(|s| {
+            s.datasources
+                .iter()
+                .filter_map(|d| {
+                    let mut spec = lectern_config::datasource_from_json(&d.json).ok()?;
+                    spec.name = d.name.clone();
+                    Some((d.json["isDefault"] == serde_json::Value::Bool(true), spec))
+                })
+                .collect()
+        });
+        posted.sort_by_key(|(default, _)| !*default);
+        cfg.datasources.retain(|d| {
+            !posted
+                .iter()
+                .any(|(_, p)| p.name.eq_ignore_ascii_case(&d.name))
+        });
+        cfg.datasources
+            .splice(0..0, posted.into_iter().map(|(_, spec)| spec));
+        cfg
+    }
+
+    /// Panels refer to posted datasources by uid (Grafana 8+) or by name:
+    /// the queries name them.
+    fn datasource_names(&self) -> impl Fn(&Panel) -> Panel {
+        let store = self.grafana.as_ref().map(grafana_api::Handle::store);
+        move |p: &Panel| {
+            let mut p = p.clone();
+            if let (Some(store), Some(r)) = (&store, p.datasource.as_deref()) {
+                if let Some(name) = store.read(|s| s.datasource_name(r).map(str::to_string)) {
+                    p.datasource = Some(name);
+                }
+            }
+            p
         }
     }
 
@@ -319,7 +468,8 @@ impl Engine {
 
     /// Query a Grafana tab's panels over its own range, to draw them.
     pub fn query_dashboard(&mut self, i: usize) {
-        let config = self.ws.config.clone();
+        let config = self.query_config();
+        let resolve = self.datasource_names();
         let Some(DashboardTab {
             content:
                 DashboardContent::Grafana {
@@ -342,7 +492,7 @@ impl Engine {
         self.queries.submit(PanelsQuery {
             what: QueryFor::Tab(i, *generation),
             config,
-            panels: dash.panels.clone(),
+            panels: dash.panels.iter().map(&resolve).collect(),
             from: from.clone(),
             to: to.clone(),
             not_before: None,
@@ -359,14 +509,15 @@ impl Engine {
         else {
             return;
         };
+        let resolve = self.datasource_names();
         self.queries.submit(PanelsQuery {
             what: QueryFor::Check(r),
-            config: self.ws.config.clone(),
+            config: self.query_config(),
             panels: dash
                 .panels
                 .iter()
                 .filter(|p| !p.targets.is_empty())
-                .cloned()
+                .map(&resolve)
                 .collect(),
             from: from.clone(),
             to: to.clone(),

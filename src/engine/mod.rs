@@ -175,6 +175,8 @@ pub struct Engine {
     read_only: bool,
     /// Whether lectern may write its own state (after an answer, or in a test).
     writes: bool,
+    /// Grafana's HTTP API, when lectern serves it.
+    grafana: Option<runtime::grafana_api::Handle>,
 }
 
 impl Engine {
@@ -219,6 +221,7 @@ impl Engine {
             content_hash,
             read_only: !testing,
             writes: testing,
+            grafana: None,
         };
         e.builtin_dashboards();
         e
@@ -317,6 +320,17 @@ impl Engine {
     pub fn launch(&mut self) -> std::io::Result<()> {
         // Half-written files of an earlier run that was killed go first.
         runtime::store::clean_debris(&self.ws.exercises_dir(), 8);
+        // Before the setup scripts, which may post to it.
+        if let Some(g) = self.ws.config.grafana.clone() {
+            let auth = runtime::grafana_api::Auth {
+                user: g.user,
+                password: g.password,
+                anonymous: g.anonymous,
+            };
+            if let Err(e) = self.serve_grafana(g.port, auth) {
+                self.notes.push(Note::Notice(e));
+            }
+        }
         runtime::launch(&mut self.rt, &self.ws, &self.store)?;
         for n in std::mem::take(&mut self.rt.notes) {
             println_or_notice(&mut self.notes, self.mode, n);
@@ -770,6 +784,7 @@ impl Engine {
                 self.on_seen(seen);
             }
             Event::Dashboard(i, gen, data) => self.on_dashboard_data(*i, *gen, data),
+            Event::Grafana => self.on_grafana_change(),
             Event::DashboardCheck(r, data) => self.on_check_data(*r, data),
             Event::Examiner(r, res) => {
                 self.exam_stops.retain(|(a, _)| a != r);
@@ -858,5 +873,6 @@ impl Engine {
     pub fn shutdown(&mut self) {
         self.stop_examiners(None);
         self.rt.shutdown();
+        self.grafana = None;
     }
 }

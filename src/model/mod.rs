@@ -1,9 +1,11 @@
 //! Pure models that actions work on: text selections and edits, YAML edits,
-//! Grafana dashboards and their time series, the state of a terminal.
+//! Grafana dashboards and their time series, what the Grafana API was sent,
+//! the state of a terminal.
 //! Values in, values out: no processes, no clock, no files.
 
 pub mod edits;
 pub mod grafana;
+pub mod grafana_store;
 pub mod plot;
 pub mod selection;
 pub mod series;

@@ -418,6 +418,7 @@ mod tests {
                 url: "http://127.0.0.1:9".into(),
                 database: Some("x".into()),
             }],
+            ..Default::default()
         };
         let v: Value = serde_json::json!({"type": "graph", "title": "t", "datasource": "InfluxDB", "targets": [{"rawQuery": true, "query": "SELECT 1"}]});
         let d = crate::model::grafana::parse(&serde_json::json!({"panels": [v]})).unwrap();

@@ -8,6 +8,7 @@ pub mod browser;
 pub mod datasource;
 pub mod examiner;
 pub mod files;
+pub mod grafana_api;
 pub mod guard;
 pub mod http;
 pub mod keeper;
@@ -55,6 +56,8 @@ pub enum Event {
     Redraw,
     /// A file of the workshop's content changed (live reload).
     ContentChanged,
+    /// Datasources or dashboards were posted to lectern's Grafana API.
+    Grafana,
 }
 
 /// The processes of a workshop: its terminals, services and setup scripts.

@@ -1,6 +1,7 @@
 //! `workshop/lectern.yaml`: a workshop's settings that only lectern reads —
-//! the servers it needs (`services`) and where dashboard datasources live
-//! (`datasources`). Educates does not read this file.
+//! the servers it needs (`services`), where dashboard datasources live
+//! (`datasources`) and whether lectern serves Grafana's HTTP API itself
+//! (`grafana`). Educates does not read this file.
 
 use std::time::Duration;
 
@@ -52,10 +53,33 @@ pub struct DatasourceSpec {
     pub database: Option<String>,
 }
 
+/// `grafana:` — lectern answers Grafana's HTTP API on 127.0.0.1, so set-up
+/// scripts that post datasources and dashboards to a Grafana work unchanged.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GrafanaSettings {
+    pub port: u16,
+    pub user: String,
+    pub password: String,
+    /// Reading needs no credentials (Grafana's anonymous viewer).
+    pub anonymous: bool,
+}
+
+impl Default for GrafanaSettings {
+    fn default() -> GrafanaSettings {
+        GrafanaSettings {
+            port: 3000,
+            user: "admin".into(),
+            password: "admin".into(),
+            anonymous: false,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct LecternConfig {
     pub services: Vec<ServiceSpec>,
     pub datasources: Vec<DatasourceSpec>,
+    pub grafana: Option<GrafanaSettings>,
 }
 
 impl LecternConfig {
@@ -74,16 +98,93 @@ impl LecternConfig {
     }
 }
 
+fn text(v: &Value) -> Option<String> {
+    match v {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    }
+}
+
+/// A datasource as lectern.yaml or Grafana's API writes it: `name`, `type`
+/// (influxdb or prometheus), `url`, and for InfluxDB `database` (or Grafana's
+/// newer `jsonData.dbName`). The error names the key it concerns.
+pub fn datasource_from_json(d: &Value) -> Result<DatasourceSpec, (String, String)> {
+    let (Some(name), Some(url)) = (text(&d["name"]), text(&d["url"])) else {
+        return Err((
+            "datasources".into(),
+            "each datasource needs `name` and `url`".into(),
+        ));
+    };
+    let kind = match d["type"].as_str().unwrap_or("") {
+        "influxdb" => DatasourceKind::InfluxDb,
+        "prometheus" => DatasourceKind::Prometheus,
+        other => {
+            return Err((
+                name.clone(),
+                format!(
+                    "datasource `{name}`: type `{other}` is not supported (influxdb or prometheus)"
+                ),
+            ))
+        }
+    };
+    let database = text(&d["database"])
+        .filter(|db| !db.is_empty())
+        .or_else(|| text(&d["jsonData"]["dbName"]).filter(|db| !db.is_empty()));
+    Ok(DatasourceSpec {
+        name,
+        kind,
+        url: url.trim_end_matches('/').to_string(),
+        database,
+    })
+}
+
+fn grafana_settings(v: &Value, problems: &mut Vec<(String, String)>) -> Option<GrafanaSettings> {
+    let mut g = GrafanaSettings::default();
+    match v {
+        Value::Null | Value::Bool(false) => return None,
+        Value::Bool(true) => return Some(g),
+        Value::Object(_) => {}
+        _ => {
+            problems.push((
+                "grafana".into(),
+                "`grafana` is `true` or a mapping (`port`, `user`, `password`, `anonymous`)".into(),
+            ));
+            return None;
+        }
+    }
+    match &v["port"] {
+        Value::Null => {}
+        p => match p.as_u64().filter(|n| (1..=65535).contains(n)) {
+            Some(n) => g.port = n as u16,
+            None => problems.push((
+                "grafana".into(),
+                "`grafana.port` must be a port number (1 to 65535)".into(),
+            )),
+        },
+    }
+    if let Some(u) = text(&v["user"]) {
+        g.user = u;
+    }
+    if let Some(p) = text(&v["password"]) {
+        g.password = p;
+    }
+    match &v["anonymous"] {
+        Value::Null => {}
+        Value::Bool(b) => g.anonymous = *b,
+        _ => problems.push((
+            "grafana".into(),
+            "`grafana.anonymous` is true or false".into(),
+        )),
+    }
+    Some(g)
+}
+
 /// Read the config from a parsed YAML document. Problems come back as messages
 /// with the key they concern.
 pub fn from_value(v: &Value) -> (LecternConfig, Vec<(String, String)>) {
     let mut problems = Vec::new();
     let mut cfg = LecternConfig::default();
-    let text = |v: &Value| match v {
-        Value::String(s) => Some(s.clone()),
-        Value::Number(n) => Some(n.to_string()),
-        _ => None,
-    };
     for (i, s) in v["services"].as_array().into_iter().flatten().enumerate() {
         let Some(name) = text(&s["name"]) else {
             problems.push((
@@ -186,28 +287,12 @@ pub fn from_value(v: &Value) -> (LecternConfig, Vec<(String, String)>) {
         });
     }
     for d in v["datasources"].as_array().into_iter().flatten() {
-        let (Some(name), Some(url)) = (text(&d["name"]), text(&d["url"])) else {
-            problems.push((
-                "datasources".into(),
-                "each datasource needs `name` and `url`".into(),
-            ));
-            continue;
-        };
-        let kind = match d["type"].as_str().unwrap_or("") {
-            "influxdb" => DatasourceKind::InfluxDb,
-            "prometheus" => DatasourceKind::Prometheus,
-            other => {
-                problems.push((name.clone(), format!("datasource `{name}`: type `{other}` is not supported (influxdb or prometheus)")));
-                continue;
-            }
-        };
-        cfg.datasources.push(DatasourceSpec {
-            name,
-            kind,
-            url: url.trim_end_matches('/').to_string(),
-            database: text(&d["database"]),
-        });
+        match datasource_from_json(d) {
+            Ok(spec) => cfg.datasources.push(spec),
+            Err(p) => problems.push(p),
+        }
     }
+    cfg.grafana = grafana_settings(&v["grafana"], &mut problems);
     (cfg, problems)
 }
 
@@ -233,5 +318,30 @@ mod tests {
         assert_eq!(cfg.datasources[0].url, "http://127.0.0.1:8086");
         assert_eq!(problems.len(), 2, "{problems:?}");
         assert!(cfg.datasource(Some("influxdb"), None).is_some());
+        assert_eq!(cfg.grafana, None);
+    }
+
+    #[test]
+    fn reads_the_grafana_setting_and_grafana_datasources() {
+        let read = |y: &str| from_value(&crate::yaml::parse(y).unwrap());
+        let (cfg, problems) = read("grafana: {port: 3001, anonymous: true}\n");
+        assert!(problems.is_empty(), "{problems:?}");
+        let g = cfg.grafana.unwrap();
+        assert_eq!(
+            (g.port, g.anonymous, g.user.as_str()),
+            (3001, true, "admin")
+        );
+        assert_eq!(
+            read("grafana: true\n").0.grafana,
+            Some(GrafanaSettings::default())
+        );
+        let (cfg, problems) = read("grafana: {port: 70000, anonymous: maybe}\n");
+        assert_eq!(problems.len(), 2, "{problems:?}");
+        assert_eq!(cfg.grafana.unwrap().port, 3000);
+        // Grafana 8+ keeps InfluxDB's database in jsonData.
+        let ds = datasource_from_json(&serde_json::json!({"name": "I", "type": "influxdb",
+            "url": "http://127.0.0.1:8086", "database": "", "jsonData": {"dbName": "wsgi"}}))
+        .unwrap();
+        assert_eq!(ds.database.as_deref(), Some("wsgi"));
     }
 }
