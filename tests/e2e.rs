@@ -158,27 +158,14 @@ impl Lectern {
                     }
                     left.push(format!("{p} {} [{}]", cmdline(p), threads.join(" ")));
                 }
-                if std::env::var_os("LECTERN_E2E_GDB").is_some() {
-                    for p in descendants(self.pid()).into_iter().take(1) {
-                        let bt = std::process::Command::new("gdb")
-                            .args([
-                                "-p",
-                                &p.to_string(),
-                                "-batch",
-                                "-ex",
-                                "thread apply all bt 30",
-                            ])
-                            .output();
-                        if let Ok(o) = bt {
-                            left.push(String::from_utf8_lossy(&o.stdout).into_owned());
-                        }
-                    }
-                }
+                // The bytes as written, for replaying what the screen shows.
+                let raw = std::env::temp_dir().join(format!("lectern-e2e-{}.raw", self.pid()));
+                let _ = std::fs::write(&raw, &*self.raw.lock().unwrap());
+                left.push(format!("output kept in {}", raw.display()));
+                // The screen before the kill: a killed lectern restores the terminal.
+                let screen = self.contents();
                 let _ = self.child.kill();
-                panic!(
-                    "lectern did not exit; left: {left:#?}\nscreen:\n{}",
-                    self.contents()
-                );
+                panic!("lectern did not exit; left: {left:#?}\nscreen:\n{screen}");
             }
             std::thread::sleep(Duration::from_millis(50));
         }

@@ -286,3 +286,68 @@ fn a_profile_that_prints_is_shown_whole_before_the_first_command() {
         rig.rt.shutdown();
     }
 }
+
+/// A shell still reading its profile runs nothing of the learner's: quitting
+/// then must not ask "commands are still running", in the session shape
+/// (bwrap starts the shell) or not. A real command is busy in both.
+#[test]
+fn a_starting_shell_is_not_a_busy_terminal() {
+    let d = tempfile::tempdir().unwrap();
+    let profile = d.path().join("profile");
+    // Builtins only: the shell itself is busy, no job of its own.
+    std::fs::write(&profile, "SECONDS=0; while (( SECONDS < 2 )); do :; done\n").unwrap();
+    let in_ci = std::env::var("CI").is_ok_and(|v| v == "true");
+    for wrapped in [false, true] {
+        let (mut rt, rx) = Runtime::new(ShellSpec {
+            shell: "/bin/bash".into(),
+            cwd: d.path().to_path_buf(),
+            env: vec![
+                ("LECTERN_NO_USER_RC".into(), "1".into()),
+                (
+                    "LECTERN_PROFILE".into(),
+                    profile.to_string_lossy().into_owned(),
+                ),
+            ],
+            rc_dir: d.path().join(format!("rc-{wrapped}")),
+            scrollback: 1000,
+        });
+        if wrapped {
+            let state = d.path().join("state");
+            match lectern::runtime::sandbox::Sandbox::prepare(&state, d.path(), d.path(), None, &[])
+            {
+                Ok(sb) => rt.sandbox = Some(sb),
+                Err(why) if in_ci => panic!("bubblewrap is needed under CI: {why}"),
+                Err(why) => {
+                    eprintln!("skipping the session-shape half: {why}");
+                    continue;
+                }
+            }
+        }
+        rt.terminal("1").unwrap();
+        let end = Instant::now() + Duration::from_millis(1200);
+        while Instant::now() < end {
+            assert_eq!(
+                rt.busy_terminals(),
+                Vec::<String>::new(),
+                "wrapped={wrapped}: a shell reading its profile counted as busy"
+            );
+            std::thread::sleep(Duration::from_millis(30));
+        }
+        let mut rig = Rig {
+            rt,
+            rx,
+            cmds: Commands::default(),
+        };
+        let r = ActionRef { page: 0, id: 0 };
+        rig.exec(r, &Session::Named("1".into()), "sleep 30");
+        let end = Instant::now() + Duration::from_secs(20);
+        while rig.rt.busy_terminals().is_empty() {
+            assert!(
+                Instant::now() < end,
+                "wrapped={wrapped}: `sleep 30` never counted as busy"
+            );
+            rig.pump(Duration::from_millis(50), |_| false);
+        }
+        rig.rt.shutdown();
+    }
+}

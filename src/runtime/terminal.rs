@@ -141,6 +141,8 @@ pub struct Terminal {
     /// The shell's process group, seen at its prompt (0 until then). The
     /// process started may not be the shell (bwrap starts it).
     shell_pgrp: Arc<std::sync::atomic::AtomicI32>,
+    /// Started through a wrapper (bwrap): the shell is the wrapper's child.
+    wrapped: bool,
 }
 
 /// What a terminal runs in: its shell, the session shape, a start script.
@@ -186,6 +188,7 @@ impl Terminal {
                 (l.argv, l.env, shell::kind_of(&spec.shell))
             }
         };
+        let wrapped = sandbox.is_some();
         let argv = match sandbox {
             Some(sb) => sb.wrap(&argv, &spec.cwd),
             None => argv,
@@ -293,6 +296,7 @@ impl Terminal {
             writer,
             tty: pair.master.tty_name(),
             shell_pgrp,
+            wrapped,
             master: pair.master,
             child,
             size: (size.rows, size.cols),
@@ -354,10 +358,24 @@ impl Terminal {
         if self.exited.load(Ordering::Acquire) {
             return None;
         }
-        let shell = self.shell_pgrp.load(Ordering::Acquire);
+        let shell = self.shell_group();
         self.master
             .process_group_leader()
             .filter(|pg| *pg != self.pid && *pg != shell && *pg > 0)
+    }
+
+    /// The shell's process group: as seen at its prompt, or before the first
+    /// prompt the process started (or, under a wrapper, the wrapper's child).
+    fn shell_group(&self) -> i32 {
+        match self.shell_pgrp.load(Ordering::Acquire) {
+            0 if self.wrapped => self
+                .master
+                .process_group_leader()
+                .filter(|pg| super::procs::stat_field(*pg, 4) == Some(self.pid))
+                .unwrap_or(self.pid),
+            0 => self.pid,
+            pg => pg,
+        }
     }
 
     pub fn has_exited(&self) -> bool {
@@ -385,11 +403,7 @@ impl Terminal {
             (unsafe { libc::tcgetattr(fd, &mut t) } == 0).then_some(t.c_lflag & libc::ICANON != 0)
         });
         // Who would read a key now: the foreground job, or the shell running a builtin.
-        let shell = match self.shell_pgrp.load(Ordering::Acquire) {
-            0 => self.pid,
-            pg => pg,
-        };
-        let reader = fg.unwrap_or(shell);
+        let reader = fg.unwrap_or_else(|| self.shell_group());
         let reading_terminal = !exited
             && self
                 .tty
