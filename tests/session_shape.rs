@@ -28,6 +28,11 @@ fn write(dir: &Path, path: &str, text: &str, exec: bool) {
 #[test]
 fn a_workshop_gets_the_educates_session_shape() {
     if !have("bwrap") || !have("supervisord") {
+        // Under CI the set-up script installs both: missing is a failure there.
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "bubblewrap and supervisor must be installed under CI"
+        );
         eprintln!("skipping: bubblewrap or supervisor is not installed");
         return;
     }
@@ -40,13 +45,13 @@ fn a_workshop_gets_the_educates_session_shape() {
     write(
         d.path(),
         "resources/workshop.yaml",
-        "apiVersion: training.educates.dev/v1beta1\nkind: Workshop\nmetadata:\n  name: shape\nspec:\n  title: Shape\n  description: The session shape\n  session:\n    ingresses:\n    - name: web\n      port: 8080\n",
+        "apiVersion: training.educates.dev/v1beta1\nkind: Workshop\nmetadata:\n  name: shape\nspec:\n  title: Shape\n  description: The session shape\n  session:\n    ingresses:\n    - name: web\n      port: 8080\n    env:\n    - name: WEB_URL\n      value: http://web-$(session_namespace).$(ingress_domain)\n",
         false,
     );
     write(
         d.path(),
         "bin/start-web",
-        &format!("#!/bin/bash\nexec python3 -m http.server {port} --bind 127.0.0.1\n"),
+        &format!("#!/bin/bash\necho \"WEB_URL=$WEB_URL\" > /home/eduk8s/web-env\nexec python3 -m http.server {port} --bind 127.0.0.1\n"),
         true,
     );
     write(
@@ -71,9 +76,11 @@ fn a_workshop_gets_the_educates_session_shape() {
             "# Session\n\n\
              ```terminal:execute\ncommand: test \"$HOME\" = /home/eduk8s && test -d ~/exercises && test -x ~/bin/start-web && command -v start-web\n```\n\n\
              ```terminal:execute\ncommand: test \"$GREETING\" = hello-from-setup\n```\n\n\
+             ```terminal:execute\ncommand: test -n \"$SESSION_NAMESPACE\" && test \"$WEB_URL\" = \"http://web-$SESSION_NAMESPACE.$INGRESS_DOMAIN\"\n```\n\n\
              ```terminal:execute\ncommand: getent hosts web web-shape web-shape.localhost\n```\n\n\
              ```terminal:execute\ncommand: {wait_web}\n```\n\n\
              ```terminal:execute\ncommand: for i in $(seq 30); do supervisorctl status web | grep -q RUNNING && break; sleep 0.2; done; supervisorctl status web | grep RUNNING\n```\n\n\
+             ```terminal:execute\ncommand: grep -x \"WEB_URL=$WEB_URL\" /home/eduk8s/web-env\n```\n\n\
              ```terminal:execute\ncommand: supervisorctl restart web && {wait_web}\n```\n"
         ),
         false,
@@ -91,7 +98,7 @@ fn a_workshop_gets_the_educates_session_shape() {
     assert!(text.contains("session: HOME=/home/eduk8s"), "{text}");
     assert_eq!(
         text.lines().last(),
-        Some("8 passed, 0 failed, 0 skipped"),
+        Some("10 passed, 0 failed, 0 skipped"),
         "{text}"
     );
 }

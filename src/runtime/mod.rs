@@ -190,6 +190,9 @@ impl Runtime {
 /// workshop variables upper-cased, plus lectern's own.
 pub fn session_env(ws: &Workshop, store: &Store) -> Vec<(String, String)> {
     let mut env = ws.vars.env();
+    // `session.env` from the resource, its `$(var)`s filled in, after the
+    // standard variables so that it can override them as in Educates.
+    env.extend(ws.session_env.iter().cloned());
     let profile = ws.workshop_dir.join("profile");
     if profile.is_file() {
         env.push((
@@ -317,6 +320,7 @@ pub fn launch(rt: &mut Runtime, ws: &Workshop, store: &Store) -> std::io::Result
         &store.dir().join("services"),
         rt.sender(),
         rt.sandbox.clone(),
+        rt.spec.env.clone(),
     );
     let scripts = setup::scripts(&ws.workshop_dir);
     let env = rt.spec.env.clone();

@@ -124,7 +124,9 @@ pub fn start(
     state_dir: &Path,
     tx: UnboundedSender<Event>,
     sandbox: Option<super::sandbox::Sandbox>,
+    env: Vec<(String, String)>,
 ) -> Services {
+    let env = Arc::new(env);
     let children: Arc<Mutex<Vec<(i32, Child)>>> = Arc::default();
     let stop = Arc::new(AtomicBool::new(false));
     let mut list = Vec::new();
@@ -137,12 +139,12 @@ pub fn start(
             log: log.clone(),
         });
         let (spec, tx, children, stop) = (spec.clone(), tx.clone(), children.clone(), stop.clone());
-        let sandbox = sandbox.clone();
+        let (sandbox, env) = (sandbox.clone(), env.clone());
         let _ = std::thread::Builder::new()
             .name(format!("service-{}", spec.name))
             .spawn(move || {
                 let state = super::guard::run("starting a service", || {
-                    run(&spec, &dir, &log, &children, &stop, sandbox.as_ref())
+                    run(&spec, &dir, &log, &children, &stop, sandbox.as_ref(), &env)
                 })
                 .unwrap_or_else(ServiceState::Failed);
                 let _ = tx.send(Event::Service(ServiceProgress { index, state }));
@@ -174,6 +176,7 @@ fn run(
     children: &Mutex<Vec<(i32, Child)>>,
     stop: &AtomicBool,
     sandbox: Option<&super::sandbox::Sandbox>,
+    env: &[(String, String)],
 ) -> ServiceState {
     if let Some(url) = &spec.ready {
         if http::is_up(url) {
@@ -224,6 +227,8 @@ fn run(
         }
         _ => super::sandbox::command(sandbox, &argv, dir),
     };
+    // Session variables reach supervisor programs and services as they do terminals.
+    cmd.envs(env.iter().cloned());
     cmd.stdin(Stdio::null()).stdout(out).stderr(err);
     // SAFETY: setsid() is async-signal-safe; nothing else runs between fork and exec.
     unsafe {
@@ -279,6 +284,7 @@ fn run(
                 &["/bin/sh".to_string(), "-c".into(), fill(c, dir)],
                 dir,
             )
+            .envs(env.iter().cloned())
             .status()
             {
                 Ok(s) if s.success() => Ok(()),
