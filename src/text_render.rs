@@ -271,6 +271,9 @@ fn table(
         }
         widths[i] = w - 1;
     }
+    if widths.iter().sum::<usize>() + sep > width {
+        return records(&all, header.is_empty(), width);
+    }
     let fit = |s: &str, w: usize, a: Align| -> String {
         let mut s = s.to_string();
         if s.width() > w {
@@ -331,6 +334,38 @@ fn table(
             out.push(rule.clone());
         }
         out.extend(r);
+    }
+    out
+}
+
+/// A table too wide for the pane even with narrow columns: each row becomes a
+/// block of `header: value` lines, so every cell is shown in full, wrapped.
+fn records(all: &[Vec<String>], headless: bool, width: usize) -> Vec<String> {
+    let names: Vec<String> = all[0]
+        .iter()
+        .enumerate()
+        .map(|(c, h)| {
+            if headless || h.trim().is_empty() {
+                format!("column {}", c + 1)
+            } else {
+                h.clone()
+            }
+        })
+        .collect();
+    let rows = if headless { all } else { &all[1..] };
+    let mut out = Vec::new();
+    for (i, row) in rows.iter().enumerate() {
+        let title = format!("── row {} of {} ", i + 1, rows.len());
+        let fill = width.saturating_sub(title.width());
+        out.push(format!("{title}{}", "─".repeat(fill)));
+        for (name, value) in names.iter().zip(row) {
+            let first = format!("{name}: ");
+            out.extend(prefixed(
+                wrap(value, width.saturating_sub(2).max(1)),
+                &first,
+                "  ",
+            ));
+        }
     }
     out
 }

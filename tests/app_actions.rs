@@ -26,6 +26,11 @@ fn workshop(dir: &Path, page: &str) {
 }
 
 fn app(dir: &Path) -> (App, tokio::sync::mpsc::UnboundedReceiver<Event>) {
+    app_with(dir, true)
+}
+
+/// `restart`: forget saved progress, as `lectern run --restart` does.
+fn app_with(dir: &Path, restart: bool) -> (App, tokio::sync::mpsc::UnboundedReceiver<Event>) {
     let ws = workshop::load(dir, &LoadOptions::default()).unwrap();
     let (rt, rx) = Runtime::new(ShellSpec {
         shell: "/bin/bash".into(),
@@ -44,7 +49,7 @@ fn app(dir: &Path) -> (App, tokio::sync::mpsc::UnboundedReceiver<Event>) {
             downloads: dir.join("downloads"),
         },
     );
-    (App::new(engine, true, true), rx)
+    (App::new(engine, restart, true), rx)
 }
 
 fn wait_outcome(
@@ -134,4 +139,36 @@ fn the_educates_form_shape_with_a_default() {
     a.apply(Intent::OverlayAccept);
     let o = wait_outcome(&mut a, &mut rx, ActionRef { page: 0, id: 0 });
     assert_eq!(o, Outcome::passed("passed: hello Ada"));
+}
+
+#[test]
+fn resume_reopens_the_editor_file_where_it_was() {
+    let d = tempfile::tempdir().unwrap();
+    workshop(
+        d.path(),
+        "```editor:open-file\nfile: ~/exercises/app.py\n```\n",
+    );
+    std::fs::create_dir_all(d.path().join("exercises")).unwrap();
+    let text: String = (1..=100).map(|i| format!("line {i}\n")).collect();
+    std::fs::write(d.path().join("exercises/app.py"), text).unwrap();
+    {
+        let (mut a, mut rx) = app(d.path());
+        a.start();
+        a.run_action(0);
+        let o = wait_outcome(&mut a, &mut rx, ActionRef { page: 0, id: 0 });
+        assert!(o.is_passed(), "{o:?}");
+        a.engine.editor.current_mut().unwrap().scroll = 40;
+        a.engine.save();
+    }
+    let (a, _rx) = app_with(d.path(), false);
+    let f = a
+        .engine
+        .editor
+        .current()
+        .expect("the editor file is open again");
+    assert!(f.path.ends_with("exercises/app.py"), "{:?}", f.path);
+    assert_eq!(f.scroll, 40);
+    // A fresh start forgets it.
+    let (a, _rx) = app(d.path());
+    assert!(a.engine.editor.current().is_none());
 }

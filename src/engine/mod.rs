@@ -255,7 +255,29 @@ impl Engine {
             self.page = page;
             self.doc = page::load(&self.ws, page);
         }
+        self.reopen_editor();
         notice
+    }
+
+    /// Reopen the file the editor showed when the learner left, at the same
+    /// place, if it is still there and still within reach.
+    fn reopen_editor(&mut self) {
+        let Some(place) = self.progress.editor.clone() else {
+            return;
+        };
+        let (home, exercises) = (self.ws.home_dir().to_path_buf(), self.ws.exercises_dir());
+        let scope = Scope {
+            home: &home,
+            exercises: &exercises,
+            allow_outside: self.allow_outside,
+        };
+        let Ok(path) = scope.resolve(&place.path) else {
+            return;
+        };
+        if let Ok(file) = self.editor.open(path) {
+            let last = file.text.lines().count().saturating_sub(1);
+            file.scroll = place.scroll.min(last);
+        }
     }
 
     /// The workshop's content changed on disk: show the new content, on the
@@ -447,6 +469,10 @@ impl Engine {
             }
         }
         self.progress.actions = actions;
+        self.progress.editor = self.editor.current().map(|f| progress::EditorPlace {
+            path: f.path.to_string_lossy().into_owned(),
+            scroll: f.scroll,
+        });
         if let Err(e) = self.store.save(&self.progress) {
             self.notes.push(Note::Notice(format!(
                 "cannot save progress in {}: {e}",

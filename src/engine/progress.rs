@@ -18,6 +18,16 @@ pub struct Progress {
     /// Settled action outcomes by page name, then action id.
     #[serde(default)]
     pub actions: BTreeMap<String, BTreeMap<usize, Saved>>,
+    /// The file the editor showed and how far it was scrolled, to reopen on resume.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub editor: Option<EditorPlace>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct EditorPlace {
+    pub path: String,
+    #[serde(default)]
+    pub scroll: usize,
 }
 
 impl Progress {
@@ -27,6 +37,7 @@ impl Progress {
             page: v["page"].as_str().map(String::from),
             trusted: v["trusted"].as_str().map(String::from),
             actions: BTreeMap::new(),
+            editor: serde_json::from_value(v["editor"].clone()).ok(),
         };
         if let Some(pages) = v["actions"].as_object() {
             for (page, acts) in pages {
@@ -69,6 +80,10 @@ mod tests {
             .entry("intro".into())
             .or_default()
             .insert(2, saved);
+        p.editor = Some(EditorPlace {
+            path: "/home/eduk8s/exercises/app.py".into(),
+            scroll: 12,
+        });
         let mut v = serde_json::to_value(&p).unwrap();
         assert_eq!(Progress::from_json(&v), p);
         v["actions"]["intro"]["3"] = serde_json::json!({"outcome": "exited", "code": 0});

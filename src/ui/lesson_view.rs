@@ -59,11 +59,24 @@ pub fn layout(lesson: &Lesson, width: u16, st: &ViewState) -> Laid {
     let mut laid = Laid::default();
     let width = usize::from(width.max(20));
     blocks(&lesson.blocks, width, st, &mut laid, "");
+    // Nothing is cut unseen: a line still wider than the pane ends in a mark.
+    for line in &mut laid.lines {
+        if line.width() > width {
+            mark_cut(line, width);
+        }
+    }
     // No trailing blank line.
     while laid.lines.last().is_some_and(|l| l.width() == 0) {
         laid.lines.pop();
     }
     laid
+}
+
+/// Cut `line` to `width` columns, the last one a dim `›` saying there is more.
+fn mark_cut(line: &mut Line<'static>, width: usize) {
+    let mut pieces = split_spans(std::mem::take(&mut line.spans), width.saturating_sub(1));
+    line.spans = pieces.swap_remove(0);
+    line.spans.push(Span::styled("›", Style::default().fg(DIM)));
 }
 
 /// A code block shows at most this many lines in the lesson pane.
@@ -626,6 +639,61 @@ mod tests {
 
     use super::*;
     use crate::workshop::template::{Dialect, Templated};
+
+    fn laid_text(src: &str, width: u16) -> Vec<String> {
+        let (lesson, _) = crate::lesson::parse(
+            std::path::Path::new("p.md"),
+            src,
+            &Templated::identity(src),
+            Dialect::Classic,
+        );
+        let (outcomes, folded, outputs) = (HashMap::new(), Default::default(), HashMap::new());
+        let st = ViewState {
+            outputs: &outputs,
+            folded: &folded,
+            outcomes: &outcomes,
+            selected: None,
+            now: Instant::now(),
+        };
+        layout(&lesson, width, &st)
+            .lines
+            .iter()
+            .map(|l| l.spans.iter().map(|s| s.content.as_ref()).collect())
+            .collect()
+    }
+
+    #[test]
+    fn a_table_too_wide_for_the_pane_shows_every_cell_as_a_record() {
+        let header = (1..=12).map(|i| format!("h{i}")).collect::<Vec<_>>();
+        let row = (1..=12).map(|i| format!("value{i}")).collect::<Vec<_>>();
+        let src = format!(
+            "| {} |\n|{}\n| {} |\n",
+            header.join(" | "),
+            "---|".repeat(12),
+            row.join(" | ")
+        );
+        let lines = laid_text(&src, 40);
+        assert!(lines.iter().all(|l| l.width() <= 40), "{lines:#?}");
+        assert!(lines[0].starts_with("── row 1 of 1 "), "{lines:#?}");
+        for i in 1..=12 {
+            assert!(lines.contains(&format!("h{i}: value{i}")), "{lines:#?}");
+        }
+    }
+
+    #[test]
+    fn a_line_wider_than_the_pane_ends_in_a_mark() {
+        let mut line = Line::raw("abcdefghij");
+        mark_cut(&mut line, 6);
+        let text: String = line.spans.iter().map(|s| s.content.as_ref()).collect();
+        assert_eq!(text, "abcde›");
+        // Whatever the content, nothing laid out is wider than the pane.
+        let src = format!(
+            "# {}\n\n| a | b |\n|---|---|\n| {} | x |\n",
+            "w".repeat(90),
+            "y".repeat(200)
+        );
+        assert!(laid_text(&src, 30).iter().all(|l| l.width() <= 30));
+    }
 
     #[test]
     fn link_text_positions_are_recorded() {
