@@ -6,6 +6,25 @@
 //! `engine` runs actions and decides outcomes for both drivers, the terminal
 //! app (`app` + `ui`) and `lectern test` (`headless`).
 
+/// `println!` that never panics: when whoever reads stdout has gone (`| head`),
+/// the rest of the report is dropped and the run still ends with its own exit code.
+#[macro_export]
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout(), $($arg)*);
+    }};
+}
+
+/// `print!` that never panics; see `say!`.
+#[macro_export]
+macro_rules! say_part {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = write!(std::io::stdout(), $($arg)*);
+    }};
+}
+
 pub mod action;
 pub mod app;
 pub mod check;

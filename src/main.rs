@@ -319,10 +319,10 @@ fn cmd_check(common: &CommonArgs, format: Format, strict: bool) -> Result<ExitCo
     match format {
         Format::Text => {
             let base = std::env::current_dir().unwrap_or_default();
-            print!("{}", report.render_text(&base));
+            lectern::say_part!("{}", report.render_text(&base));
         }
         Format::Json => match serde_json::to_string_pretty(&report) {
-            Ok(s) => println!("{s}"),
+            Ok(s) => lectern::say!("{s}"),
             Err(e) => {
                 eprintln!("lectern: cannot write JSON: {e}");
                 return Err(ExitCode::from(2));
@@ -344,8 +344,8 @@ fn cmd_export(dir: &Path, out: &Path, force: bool) -> Result<ExitCode, ExitCode>
     let opts = lectern::export::Options { force };
     match lectern::export::export(&ws, out, &opts) {
         Ok(report) => {
-            print!("{}", report.render_text());
-            println!(
+            lectern::say_part!("{}", report.render_text());
+            lectern::say!(
                 "\nWrote {}. To run it for a class on a cluster with Educates:\n  cd {} && educates publish-workshop && educates deploy-workshop",
                 out.display(),
                 out.display()
@@ -405,7 +405,7 @@ fn cmd_render(
             out.push_str(&format!("\n[{}] →\n", lectern::sanitize::clean_line(sign)));
         }
     }
-    print!("{out}");
+    lectern::say_part!("{out}");
     Ok(ExitCode::SUCCESS)
 }
 
@@ -481,7 +481,7 @@ fn cmd_render_dashboard(
     let height = height
         .unwrap_or_else(|| dashboard_view::natural_height(&tab, width))
         .clamp(4, 1000);
-    print!(
+    lectern::say_part!(
         "{}",
         dashboard_view::render_text(&tab, &Default::default(), width, height, now)
     );
@@ -523,7 +523,7 @@ fn cmd_new(dir: &Path, title: Option<String>, layout: NewLayout) -> Result<ExitC
     match scaffold::create(dir, &opts) {
         Ok(created) => {
             let shown = scaffold::shell_word(&dir.to_string_lossy());
-            print!("{}", scaffold::summary(&created, &shown));
+            lectern::say_part!("{}", scaffold::summary(&created, &shown));
             Ok(ExitCode::SUCCESS)
         }
         Err(e) => {
@@ -560,7 +560,7 @@ fn cmd_man(out_dir: Option<&Path>) -> Result<ExitCode, ExitCode> {
                 std::fs::write(&tmp, text)
                     .and_then(|()| std::fs::rename(&tmp, &path))
                     .map_err(|e| fail(&path, e))?;
-                println!("{}", path.display());
+                lectern::say!("{}", path.display());
             }
         }
     }

@@ -158,3 +158,36 @@ fn a_reader_that_stops_early_is_no_error() {
         assert!(!err.contains("panicked"), "{args:?}: {err}");
     }
 }
+
+/// `lectern … | head`: when the reader goes away, lectern neither panics nor
+/// lies: the run ends with the exit code of what happened.
+#[test]
+fn a_closed_pipe_is_no_panic_and_keeps_the_exit_code() {
+    let d = tempfile::tempdir().unwrap();
+    let content = d.path().join("workshop/content");
+    std::fs::create_dir_all(&content).unwrap();
+    let page: String = (0..30)
+        .map(|i| format!("# Step {i}\n\n```terminal:execute\ncommand: test {i} -ne 29\n```\n\n"))
+        .collect();
+    std::fs::write(content.join("01.md"), page).unwrap();
+    for (args, code) in [
+        (vec!["test", "--budget", "5"], 1),
+        (vec!["check"], 0),
+        (vec!["render"], 0),
+    ] {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_lectern"))
+            .args(&args)
+            .arg(d.path())
+            .env("LECTERN_NO_USER_RC", "1")
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        // The reader leaves before anything is written.
+        drop(child.stdout.take());
+        let out = child.wait_with_output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(!err.contains("panicked"), "{args:?}: {err}");
+        assert_eq!(out.status.code(), Some(code), "{args:?}: {err}");
+    }
+}

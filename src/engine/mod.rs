@@ -109,7 +109,7 @@ pub enum Note {
 /// A note about starting the workshop: printed by `lectern test`, a notice in the app.
 fn println_or_notice(notes: &mut Vec<Note>, mode: Mode, text: String) {
     match mode {
-        Mode::Test { .. } => println!("note: {text}"),
+        Mode::Test { .. } => crate::say!("note: {text}"),
         Mode::Interactive => notes.push(Note::Notice(text)),
     }
 }

@@ -80,12 +80,12 @@ pub fn run(dir: &Path, load: &LoadOptions, opts: &TestOptions) -> Result<bool, S
     for d in crate::check::run(&ws).diagnostics {
         if d.severity == Severity::Error {
             content_errors += 1;
-            print!("{}", d.render(&base));
+            crate::say_part!("{}", d.render(&base));
         }
     }
     if content_errors > 0 {
-        println!("{content_errors} content error(s): fix them first (`lectern check`)");
-        println!("0 passed, {content_errors} failed, 0 skipped");
+        crate::say!("{content_errors} content error(s): fix them first (`lectern check`)");
+        crate::say!("0 passed, {content_errors} failed, 0 skipped");
         return Ok(false);
     }
     let pages: Vec<usize> = match &opts.page {
@@ -102,6 +102,12 @@ pub fn run(dir: &Path, load: &LoadOptions, opts: &TestOptions) -> Result<bool, S
         .prefix("lectern-test-")
         .tempdir()
         .map_err(|e| e.to_string())?;
+    // Said as the author named it: the copy is gone when the test ends.
+    let origin = if opts.in_place {
+        format!("in {}", ws.root.display())
+    } else {
+        format!("on a copy of {}", ws.root.display())
+    };
     let ws = if opts.in_place {
         ws
     } else {
@@ -116,12 +122,11 @@ pub fn run(dir: &Path, load: &LoadOptions, opts: &TestOptions) -> Result<bool, S
         workshop::load(&root, load).map_err(|e| e.to_string())?
     };
     let store = Store::at(temp.path().join("state"));
-    println!(
-        "lectern test: {} ({} page{}) in {}",
+    crate::say!(
+        "lectern test: {} ({} page{}) {origin}",
         ws.title,
         pages.len(),
         if pages.len() == 1 { "" } else { "s" },
-        ws.root.display()
     );
 
     let (rt, rx) = runtime::prepare(&ws, &store, 40, 120);
@@ -142,8 +147,8 @@ pub fn run(dir: &Path, load: &LoadOptions, opts: &TestOptions) -> Result<bool, S
         .launch()
         .map_err(|e| format!("cannot start terminals: {e}"))?;
     match (&engine.rt.sandbox, &engine.rt.sandbox_note) {
-        (Some(_), _) => println!("session: HOME=/home/eduk8s (bubblewrap)"),
-        (None, Some(why)) => println!("session: without the Educates session shape: {why}"),
+        (Some(_), _) => crate::say!("session: HOME=/home/eduk8s (bubblewrap)"),
+        (None, Some(why)) => crate::say!("session: without the Educates session shape: {why}"),
         (None, None) => {}
     }
     let mut runner = Runner {
@@ -174,7 +179,7 @@ pub fn run(dir: &Path, load: &LoadOptions, opts: &TestOptions) -> Result<bool, S
             .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
     }
     if c.failed + c.person > 0 {
-        println!("\nfailures:");
+        crate::say!("\nfailures:");
         for r in &records {
             if let Verdict::Fail(why) | Verdict::Person(why) | Verdict::Running(why) = &r.verdict {
                 let first = why.lines().next().unwrap_or("");
@@ -183,7 +188,7 @@ pub fn run(dir: &Path, load: &LoadOptions, opts: &TestOptions) -> Result<bool, S
                 } else {
                     format!(" ({})", r.at)
                 };
-                println!(
+                crate::say!(
                     "  {} · {} {}{at}: {}",
                     r.page,
                     r.name,
@@ -193,9 +198,9 @@ pub fn run(dir: &Path, load: &LoadOptions, opts: &TestOptions) -> Result<bool, S
             }
         }
     }
-    println!("\ntook {:.1}s", started.elapsed().as_secs_f64());
+    crate::say!("\ntook {:.1}s", started.elapsed().as_secs_f64());
     // The last line in the plain form test reports end with.
-    println!("{}", report::summary(c));
+    crate::say!("{}", report::summary(c));
     Ok(c.failed == 0 && c.person == 0)
 }
 
@@ -321,9 +326,9 @@ impl Runner<'_> {
                     ScriptState::Failed(why) => {
                         let log = crate::runtime::tail::of_file(&log, 64 * 1024);
                         let tail: Vec<&str> = log.lines().rev().take(15).collect();
-                        println!("    --- {name} (last lines of its log)");
+                        crate::say!("    --- {name} (last lines of its log)");
                         for l in tail.iter().rev() {
-                            println!("    {}", clean_line(l));
+                            crate::say!("    {}", clean_line(l));
                         }
                         Verdict::Fail(why.clone())
                     }
@@ -343,7 +348,7 @@ impl Runner<'_> {
         self.engine.open_page(pi);
         let pname = self.engine.ws.pages[pi].name.clone();
         let path = self.engine.ws.pages[pi].path.clone();
-        println!(
+        crate::say!(
             "page {}/{}: {}",
             pi + 1,
             self.engine.page_count(),
@@ -488,7 +493,7 @@ fn dry_run(ws: &Workshop, pages: &[usize], opts: &TestOptions) -> bool {
     let mut passed = 0;
     for &pi in pages {
         let doc = page::load(ws, pi);
-        println!(
+        crate::say!(
             "page {}/{}: {}",
             pi + 1,
             ws.pages.len(),
@@ -532,6 +537,6 @@ fn dry_run(ws: &Workshop, pages: &[usize], opts: &TestOptions) -> bool {
             print_line(&a.name, &short(&a.card().body), &v, Duration::ZERO);
         }
     }
-    println!("\n(dry run: nothing was run)\n{passed} passed, {failed} failed, 0 skipped");
+    crate::say!("\n(dry run: nothing was run)\n{passed} passed, {failed} failed, 0 skipped");
     failed == 0
 }

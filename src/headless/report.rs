@@ -61,21 +61,21 @@ pub fn short(s: &str) -> String {
 pub fn print_line(name: &str, label: &str, v: &Verdict, took: Duration) {
     let why = v.why();
     let (first, rest) = why.split_once('\n').unwrap_or((why, ""));
-    println!(
+    crate::say!(
         "  {} {name:<28} {label:<60} {} ({:.1}s)",
         v.mark(),
         clean_line(first),
         took.as_secs_f64()
     );
     for l in rest.lines() {
-        println!("{}", clean_line(l));
+        crate::say!("{}", clean_line(l));
     }
 }
 
 /// A verdict that came after the test moved on from its action.
 pub fn print_late(r: &Record) {
     let why = r.verdict.why();
-    println!(
+    crate::say!(
         "  {} late: {} · {} {} ({}): {}",
         r.verdict.mark(),
         r.page,
