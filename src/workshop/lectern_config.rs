@@ -37,6 +37,9 @@ pub struct ServiceSpec {
     /// Runs as process 1 of a process namespace of its own (supervisord:
     /// its programs log to /proc/1/fd/1, which must be its own output).
     pub own_pid_namespace: bool,
+    /// A compose service's image that only a container engine can run: the
+    /// service is not started, and says so.
+    pub needs_engine: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -284,6 +287,7 @@ pub fn from_value(v: &Value) -> (LecternConfig, Vec<(String, String)>) {
                 .filter_map(text)
                 .collect(),
             own_pid_namespace: false,
+            needs_engine: None,
         });
     }
     for d in v["datasources"].as_array().into_iter().flatten() {
