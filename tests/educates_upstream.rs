@@ -1,6 +1,7 @@
 //! A workshop shaped like one written for an Educates cluster, run unchanged
 //! by `lectern test`: compose services (influxdb:1.8.1 as influxd,
-//! grafana/grafana as lectern's Grafana API), ingresses and compose names
+//! prom/prometheus with the workshop's configuration, grafana/grafana as
+//! lectern's Grafana API), ingresses and compose names
 //! reached by host name, `session.env` with `$(var)`s, a supervisord program
 //! from bin/, a set-up script that posts a datasource and a dashboard with
 //! curl, and pages that write points by host name and reload the dashboard.
@@ -57,6 +58,7 @@ fn fixture(dir: &Path) {
         dir,
         &[
             ("@INFLUX_PORT@", free_port()),
+            ("@PROM_PORT@", free_port()),
             ("@GRAFANA_PORT@", free_port()),
         ],
     );
@@ -79,13 +81,13 @@ fn lectern_test(dir: &Path) -> (bool, String) {
 
 fn ready() -> bool {
     // `&` on purpose: under CI each missing program is named.
-    have("influxd") & have("bwrap") & have("supervisord") & have("curl")
+    have("influxd") & have("prometheus") & have("bwrap") & have("supervisord") & have("curl")
 }
 
 #[test]
 fn an_upstream_shaped_workshop_passes_unchanged() {
     if !ready() {
-        eprintln!("skipping: influxd, bwrap, supervisord or curl is not installed");
+        eprintln!("skipping: influxd, prometheus, bwrap, supervisord or curl is not installed");
         return;
     }
     let d = tempfile::tempdir().unwrap();
@@ -95,9 +97,13 @@ fn an_upstream_shaped_workshop_passes_unchanged() {
     assert!(ok, "{out}");
     let last = out.lines().last().unwrap_or("");
     assert!(last.ends_with(" 0 failed, 0 skipped"), "{out}");
-    // Everything that should have run did: two services, set-up, programs.
+    // Everything that should have run did: the services, set-up, programs.
     assert!(
         out.contains("influxdb (influxdb:1.8.1 as influxd)"),
+        "{out}"
+    );
+    assert!(
+        out.contains("prometheus (prom/prometheus:v2.42.0 as prometheus)"),
         "{out}"
     );
     assert!(out.contains("supervisord"), "{out}");
@@ -111,7 +117,7 @@ fn an_upstream_shaped_workshop_passes_unchanged() {
 #[test]
 fn a_broken_variant_fails_and_says_why() {
     if !ready() {
-        eprintln!("skipping: influxd, bwrap, supervisord or curl is not installed");
+        eprintln!("skipping: influxd, prometheus, bwrap, supervisord or curl is not installed");
         return;
     }
     let d = tempfile::tempdir().unwrap();
