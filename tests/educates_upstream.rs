@@ -132,7 +132,11 @@ fn a_broken_variant_fails_and_says_why() {
             "            grafana:\n",
             "            cache:\n              image: redis:7\n            grafana:\n",
         );
-    std::fs::write(&res, text).unwrap();
+    std::fs::write(&res, &text).unwrap();
+    let line = 1 + text
+        .lines()
+        .position(|l| l.trim() == "image: redis:7")
+        .unwrap();
 
     let check = Command::new(env!("CARGO_BIN_EXE_lectern"))
         .arg("check")
@@ -144,8 +148,9 @@ fn a_broken_variant_fails_and_says_why() {
         + &String::from_utf8_lossy(&check.stderr);
     assert!(!check.status.success(), "{said}");
     assert!(
-        said.contains("resources/workshop.yaml:")
-            && said.contains("needs a container engine: redis:7"),
+        said.contains(&format!(
+            "resources/workshop.yaml:{line}:15: error: compose service `cache` needs a container engine: redis:7"
+        )),
         "{said}"
     );
 
