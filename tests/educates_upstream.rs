@@ -115,6 +115,31 @@ fn an_upstream_shaped_workshop_passes_unchanged() {
 }
 
 #[test]
+fn with_influxdb_auth_on_the_users_are_made_and_used() {
+    if !ready() {
+        eprintln!("skipping: influxd, prometheus, bwrap, supervisord or curl is not installed");
+        return;
+    }
+    let d = tempfile::tempdir().unwrap();
+    let root = d.path().join("lab-wsgi-metrics");
+    fixture(&root);
+    // As the image documents: auth on needs an admin, made first.
+    let res = root.join("resources/workshop.yaml");
+    let text = std::fs::read_to_string(&res).unwrap().replace(
+        "              - INFLUXDB_DB=wsgi\n",
+        "              - INFLUXDB_DB=wsgi\n              - INFLUXDB_HTTP_AUTH_ENABLED=true\n              - INFLUXDB_ADMIN_USER=admin\n              - INFLUXDB_ADMIN_PASSWORD=admin-secret\n",
+    );
+    std::fs::write(&res, text).unwrap();
+    let (ok, out) = lectern_test(&root);
+    assert!(ok, "{out}");
+    // lectern's own dashboard queries use the posted datasource's user.
+    assert!(
+        out.contains("Raw Requests: every panel has new data"),
+        "{out}"
+    );
+}
+
+#[test]
 fn a_broken_variant_fails_and_says_why() {
     if !ready() {
         eprintln!("skipping: influxd, prometheus, bwrap, supervisord or curl is not installed");

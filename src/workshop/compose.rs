@@ -133,6 +133,18 @@ fn sh(word: &str) -> String {
     }
 }
 
+/// A URL query value.
+fn encode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
 /// An InfluxQL string literal.
 fn ql_str(s: &str) -> String {
     format!("'{}'", s.replace('\\', r"\\").replace('\'', r"\'"))
@@ -273,16 +285,13 @@ fn influxdb(c: &ComposeService, image: &str) -> ServiceSpec {
             env(c, "INFLUXDB_ADMIN_PASSWORD").unwrap_or("").to_string(),
         )
     });
-    let query = |q: String, as_admin: bool| {
-        let mut form = vec![("q".to_string(), q)];
-        if let (true, Some((u, p))) = (as_admin, &admin) {
-            form.push(("u".into(), u.clone()));
-            form.push(("p".into(), p.clone()));
-        }
-        AfterStep::Post {
-            url: format!("{base}/query"),
-            form,
-        }
+    // influxd reads `u` and `p` from the URL, not from a posted form.
+    let query = |q: String, as_admin: bool| AfterStep::Post {
+        url: match (as_admin, &admin) {
+            (true, Some((u, p))) => format!("{base}/query?u={}&p={}", encode(u), encode(p)),
+            _ => format!("{base}/query"),
+        },
+        form: vec![("q".to_string(), q)],
     };
     let mut after = Vec::new();
     // The first admin may be made without credentials, even with auth on.
