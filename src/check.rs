@@ -354,7 +354,25 @@ const SHELL_WORDS: &[&str] = &[
 /// The programs a command line runs: the first word of each part.
 pub fn programs(command: &str) -> Vec<String> {
     let mut out = Vec::new();
-    for part in command.split(['\n', ';', '|', '&', '(', ')', '`']) {
+    // What is quoted is an argument, whatever it holds (`'q=SELECT count(x) FROM y'`):
+    // its characters become one plain word so that no separator is seen there.
+    let mut quote = None;
+    let unquoted: String = command
+        .chars()
+        .map(|c| match (quote, c) {
+            (None, '\'' | '"') => {
+                quote = Some(c);
+                c
+            }
+            (Some(q), c) if c == q => {
+                quote = None;
+                c
+            }
+            (Some(_), _) => '_',
+            (None, c) => c,
+        })
+        .collect();
+    for part in unquoted.split(['\n', ';', '|', '&', '(', ')', '`']) {
         let mut words = part.split_whitespace();
         let first = loop {
             match words.next() {
@@ -487,5 +505,11 @@ mod tests {
             Vec::<String>::new()
         );
         assert_eq!(super::programs("command -v hey"), Vec::<String>::new());
+        assert_eq!(
+            super::programs(
+                "curl -G x --data-urlencode 'q=SELECT count(v) FROM h' | grep \"a; b\""
+            ),
+            ["curl", "grep"]
+        );
     }
 }

@@ -30,6 +30,9 @@ pub enum Code {
     Other,
     UnknownAction,
     UnknownField,
+    /// A compose service's image that only a container engine runs:
+    /// `lectern test` gives that service its own verdict instead.
+    NeedsContainerEngine,
 }
 
 impl Code {

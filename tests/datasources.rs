@@ -124,6 +124,7 @@ fn influxdb_panels_query_and_draw() {
             kind: DatasourceKind::InfluxDb,
             url: base.clone(),
             database: Some("metrics".into()),
+            auth: None,
         }],
         ..Default::default()
     };
@@ -276,6 +277,7 @@ fn prometheus_panels_query_range() {
             kind: DatasourceKind::Prometheus,
             url: base,
             database: None,
+            auth: None,
         }],
         ..Default::default()
     };

@@ -65,7 +65,13 @@ pub fn content_hash(ws: &Workshop) -> String {
 /// Everything the workshop would run by itself once trusted, each in full.
 pub fn what_runs(ws: &Workshop) -> Vec<Item> {
     let mut items = Vec::new();
-    for s in &ws.config.services {
+    // A service that needs a container engine runs nothing here.
+    for s in ws
+        .config
+        .services
+        .iter()
+        .filter(|s| s.needs_engine.is_none())
+    {
         let files: String = s
             .files
             .iter()

@@ -351,9 +351,19 @@ impl Engine {
     /// (its default first), then lectern.yaml's of other names.
     fn query_config(&self) -> LecternConfig {
         let mut cfg = self.ws.config.clone();
-        let Some(g) = &self.grafana else {
-            return cfg;
-        };
+        if let Some(g) = &self.grafana {
+            Self::add_posted(g, &mut cfg);
+        }
+        // Posted URLs may name a session host (`http://influxdb:8086`):
+        // lectern reaches it at 127.0.0.1, as the session's hosts file does.
+        let hosts = crate::runtime::session_hosts(&self.ws);
+        for d in &mut cfg.datasources {
+            d.url = crate::runtime::loopback_url(&d.url, &hosts);
+        }
+        cfg
+    }
+
+    fn add_posted(g: &grafana_api::Handle, cfg: &mut LecternConfig) {
         let mut posted: Vec<(bool, lectern_config::DatasourceSpec)> = g.store().read(|s| {
             s.datasources
                 .iter()
@@ -372,7 +382,6 @@ impl Engine {
         });
         cfg.datasources
             .splice(0..0, posted.into_iter().map(|(_, spec)| spec));
-        cfg
     }
 
     /// Panels refer to posted datasources by uid (Grafana 8+) or by name:

@@ -66,12 +66,14 @@ pub fn build(
                 kind: DatasourceKind::InfluxDb,
                 url: "http://127.0.0.1:8086".into(),
                 database: None,
+                auth: None,
             },
             DatasourceSpec {
                 name: "Prometheus".into(),
                 kind: DatasourceKind::Prometheus,
                 url: "http://127.0.0.1:9090".into(),
                 database: None,
+                auth: None,
             },
         ];
         report.warning(

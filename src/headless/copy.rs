@@ -18,6 +18,13 @@ pub fn copy_workshop(from: &Path, base: &Path, to: &Path) -> std::io::Result<()>
             copy_tree(&src, &to.join(part))?;
         }
     }
+    // Files at the top (such as a compose service's `./prometheus.yml`),
+    // not the folders of other tools beside the workshop.
+    for e in std::fs::read_dir(from)?.flatten() {
+        if e.file_type().is_ok_and(|t| t.is_file()) {
+            std::fs::copy(e.path(), to.join(e.file_name()))?;
+        }
+    }
     Ok(())
 }
 

@@ -79,7 +79,10 @@ pub fn run(dir: &Path, load: &LoadOptions, opts: &TestOptions) -> Result<bool, S
     let mut content_errors = 0;
     for d in crate::check::run(&ws).diagnostics {
         if d.severity == Severity::Error {
-            content_errors += 1;
+            // An image only a container engine runs is that service's verdict, below.
+            if d.code != crate::diag::Code::NeedsContainerEngine {
+                content_errors += 1;
+            }
             crate::say_part!("{}", d.render(&base));
         }
     }
@@ -302,6 +305,9 @@ impl Runner<'_> {
                 reported[i] = true;
                 let verdict = match &state {
                     runtime::services::ServiceState::Failed(why) => Verdict::Fail(why.clone()),
+                    runtime::services::ServiceState::NeedsEngine(image) => {
+                        Verdict::Fail(format!("needs a container engine: {image}"))
+                    }
                     other => Verdict::Pass(format!("{other:?}").to_lowercase()),
                 };
                 self.record("(services)", "service", title, verdict, t0.elapsed());

@@ -49,6 +49,7 @@ fn datasource(cfg: &LecternConfig, panel: &Panel, prom: bool) -> DatasourceSpec 
             }
             .into(),
             database: None,
+            auth: None,
         })
 }
 
@@ -108,10 +109,11 @@ fn influx(
         None => default_database(ds, timeout)?,
     };
     let url = format!(
-        "{}/query?db={}&epoch=ms&q={}",
+        "{}/query?db={}&epoch=ms&q={}{}",
         ds.url,
         encode(&db),
-        encode(q)
+        encode(q),
+        credentials(ds)
     );
     let (status, body) =
         http::get(&url, timeout).map_err(|e| format!("{} is not reachable ({e})", ds.name))?;
@@ -176,9 +178,22 @@ fn influx(
     Ok(out)
 }
 
+/// InfluxDB 1.x's `u` and `p` parameters, when the datasource has a user.
+fn credentials(ds: &DatasourceSpec) -> String {
+    ds.auth
+        .as_ref()
+        .map(|(u, p)| format!("&u={}&p={}", encode(u), encode(p)))
+        .unwrap_or_default()
+}
+
 /// Without a configured database, use the first one that is not InfluxDB's own.
 fn default_database(ds: &DatasourceSpec, timeout: Duration) -> Result<String, String> {
-    let url = format!("{}/query?q={}", ds.url, encode("SHOW DATABASES"));
+    let url = format!(
+        "{}/query?q={}{}",
+        ds.url,
+        encode("SHOW DATABASES"),
+        credentials(ds)
+    );
     let (_, body) =
         http::get(&url, timeout).map_err(|e| format!("{} is not reachable ({e})", ds.name))?;
     let v: Value = serde_json::from_str(&body).map_err(|e| e.to_string())?;
@@ -417,6 +432,7 @@ mod tests {
                 kind: DatasourceKind::InfluxDb,
                 url: "http://127.0.0.1:9".into(),
                 database: Some("x".into()),
+                auth: None,
             }],
             ..Default::default()
         };

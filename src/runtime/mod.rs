@@ -245,7 +245,8 @@ pub fn prepare(
 }
 
 /// The host names a session's processes reach this machine by: each ingress
-/// (`NAME`, `NAME-NS`, `NAME-NS.DOMAIN` and the older `NS-NAME.DOMAIN`).
+/// (`NAME`, `NAME-NS`, `NAME-NS.DOMAIN` and the older `NS-NAME.DOMAIN`) and
+/// each compose service (its name, as on the compose network).
 pub fn session_hosts(ws: &Workshop) -> Vec<String> {
     let ns = ws
         .vars
@@ -274,14 +275,41 @@ pub fn session_hosts(ws: &Workshop) -> Vec<String> {
             ));
         }
     }
+    names.extend(ws.resources.compose.iter().map(|c| c.name.clone()));
     names.retain(|n| {
         !n.is_empty()
             && n.len() < 254
             && n.chars()
                 .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.')
     });
-    names.dedup();
+    let mut seen = std::collections::HashSet::new();
+    names.retain(|n| seen.insert(n.to_ascii_lowercase()));
     names
+}
+
+/// `url` with a session host name (see [`session_hosts`]) replaced by
+/// 127.0.0.1: lectern itself runs outside the session's hosts file, yet
+/// reads datasources that set-up scripts post with those names.
+pub fn loopback_url(url: &str, hosts: &[String]) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_string();
+    };
+    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let (authority, tail) = rest.split_at(end);
+    // Credentials (`user:pw@`) stay; the host is what follows them.
+    let (userinfo, hostport) = match authority.rsplit_once('@') {
+        Some((u, h)) => (format!("{u}@"), h),
+        None => (String::new(), authority),
+    };
+    let (host, port) = match hostport.rsplit_once(':') {
+        Some((h, p)) if p.chars().all(|c| c.is_ascii_digit()) => (h, format!(":{p}")),
+        _ => (hostport, String::new()),
+    };
+    if hosts.iter().any(|h| h.eq_ignore_ascii_case(host)) {
+        format!("{scheme}://{userinfo}127.0.0.1{port}{tail}")
+    } else {
+        url.to_string()
+    }
 }
 
 /// Start the workshop's terminals, services and setup scripts, in the
@@ -338,5 +366,25 @@ pub fn launch(rt: &mut Runtime, ws: &Workshop, store: &Store) -> std::io::Result
 impl Drop for Runtime {
     fn drop(&mut self) {
         self.shutdown();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn session_hosts_become_loopback_for_lectern() {
+        let hosts = vec!["influxdb".to_string(), "grafana-lab.localhost".to_string()];
+        let l = |u: &str| super::loopback_url(u, &hosts);
+        assert_eq!(l("http://influxdb:8086"), "http://127.0.0.1:8086");
+        assert_eq!(
+            l("http://u:p@InfluxDB:8086/query?db=x"),
+            "http://u:p@127.0.0.1:8086/query?db=x"
+        );
+        assert_eq!(
+            l("http://grafana-lab.localhost/d/x"),
+            "http://127.0.0.1/d/x"
+        );
+        assert_eq!(l("http://example.org:8086"), "http://example.org:8086");
+        assert_eq!(l("influxdb:8086"), "influxdb:8086");
     }
 }

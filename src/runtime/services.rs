@@ -22,6 +22,8 @@ pub enum ServiceState {
     /// Something already answered on the ready URL: that is used, not started.
     External,
     Failed(String),
+    /// A compose service whose image only a container engine runs (the image).
+    NeedsEngine(String),
     Stopped,
 }
 
@@ -70,7 +72,12 @@ impl Services {
         let failed: Vec<&str> = self
             .list
             .iter()
-            .filter(|s| matches!(s.state, ServiceState::Failed(_)))
+            .filter(|s| {
+                matches!(
+                    s.state,
+                    ServiceState::Failed(_) | ServiceState::NeedsEngine(_)
+                )
+            })
             .map(|s| s.spec.title.as_str())
             .collect();
         (!failed.is_empty()).then(|| format!("{} failed to start (L shows why)", failed.join(", ")))
@@ -83,6 +90,10 @@ impl Services {
             match (&s.state, needed) {
                 (ServiceState::Failed(why), true) => Some(format!(
                     "this page needs {}, which failed to start: {why}",
+                    s.spec.title
+                )),
+                (ServiceState::NeedsEngine(image), true) => Some(format!(
+                    "this page needs {}, which needs a container engine: {image}",
                     s.spec.title
                 )),
                 (ServiceState::Starting, true) => Some(format!(
@@ -178,6 +189,9 @@ fn run(
     sandbox: Option<&super::sandbox::Sandbox>,
     env: &[(String, String)],
 ) -> ServiceState {
+    if let Some(image) = &spec.needs_engine {
+        return ServiceState::NeedsEngine(image.clone());
+    }
     if let Some(url) = &spec.ready {
         if http::is_up(url) {
             return ServiceState::External;
@@ -273,10 +287,12 @@ fn run(
     for step in &spec.after {
         let result = match step {
             AfterStep::Post { url, form } => {
+                // Said without its query, which may hold credentials.
+                let url_said = url.split('?').next().unwrap_or(url);
                 match http::post_form(url, form, Duration::from_secs(10)) {
                     Ok((s, _)) if (200..300).contains(&s) => Ok(()),
-                    Ok((s, body)) => Err(format!("POST {url} answered {s}: {}", body.trim())),
-                    Err(e) => Err(format!("POST {url}: {e}")),
+                    Ok((s, body)) => Err(format!("POST {url_said} answered {s}: {}", body.trim())),
+                    Err(e) => Err(format!("POST {url_said}: {e}")),
                 }
             }
             AfterStep::Run(c) => match super::sandbox::command(

@@ -67,6 +67,7 @@ pub fn service(
         after: Vec::new(),
         pages: Vec::new(),
         own_pid_namespace: true,
+        needs_engine: None,
     };
     Ok(Some((spec, conf)))
 }

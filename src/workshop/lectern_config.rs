@@ -37,6 +37,9 @@ pub struct ServiceSpec {
     /// Runs as process 1 of a process namespace of its own (supervisord:
     /// its programs log to /proc/1/fd/1, which must be its own output).
     pub own_pid_namespace: bool,
+    /// A compose service's image that only a container engine can run: the
+    /// service is not started, and says so.
+    pub needs_engine: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -51,6 +54,8 @@ pub struct DatasourceSpec {
     pub kind: DatasourceKind,
     pub url: String,
     pub database: Option<String>,
+    /// InfluxDB's user and password, when the datasource gives them.
+    pub auth: Option<(String, String)>,
 }
 
 /// `grafana:` — lectern answers Grafana's HTTP API on 127.0.0.1, so set-up
@@ -131,11 +136,19 @@ pub fn datasource_from_json(d: &Value) -> Result<DatasourceSpec, (String, String
     let database = text(&d["database"])
         .filter(|db| !db.is_empty())
         .or_else(|| text(&d["jsonData"]["dbName"]).filter(|db| !db.is_empty()));
+    // Grafana keeps the password in `password` (before 8) or `secureJsonData`.
+    let auth = text(&d["user"]).filter(|u| !u.is_empty()).map(|u| {
+        let p = text(&d["secureJsonData"]["password"])
+            .or_else(|| text(&d["password"]))
+            .unwrap_or_default();
+        (u, p)
+    });
     Ok(DatasourceSpec {
         name,
         kind,
         url: url.trim_end_matches('/').to_string(),
         database,
+        auth,
     })
 }
 
@@ -284,6 +297,7 @@ pub fn from_value(v: &Value) -> (LecternConfig, Vec<(String, String)>) {
                 .filter_map(text)
                 .collect(),
             own_pid_namespace: false,
+            needs_engine: None,
         });
     }
     for d in v["datasources"].as_array().into_iter().flatten() {
@@ -343,5 +357,10 @@ mod tests {
             "url": "http://127.0.0.1:8086", "database": "", "jsonData": {"dbName": "wsgi"}}))
         .unwrap();
         assert_eq!(ds.database.as_deref(), Some("wsgi"));
+        assert_eq!(ds.auth, None);
+        let ds = datasource_from_json(&serde_json::json!({"name": "I", "type": "influxdb",
+            "url": "http://influxdb:8086", "user": "wsgi", "secureJsonData": {"password": "pw"}}))
+        .unwrap();
+        assert_eq!(ds.auth, Some(("wsgi".into(), "pw".into())));
     }
 }

@@ -3,6 +3,7 @@
 //! diagnostics.
 
 pub mod classic;
+pub mod compose;
 pub mod lectern_config;
 pub mod resources;
 pub mod schema;
@@ -277,21 +278,24 @@ pub fn load(dir: &Path, opts: &LoadOptions) -> Result<Workshop, LoadError> {
     }
 
     let config_path = workshop_dir.join("lectern.yaml");
-    let config = match read_yaml_docs(&config_path, &mut diags).and_then(|d| d.into_iter().next()) {
-        Some(v) => {
-            let text = std::fs::read_to_string(&config_path).unwrap_or_default();
-            let (cfg, problems) = lectern_config::from_value(&v);
-            for (key, msg) in problems {
-                let d = Diagnostic::error(&config_path, msg);
-                diags.push(match find_line(&text, &key) {
-                    Some((line, col)) => d.at(&text, line, col),
-                    None => d,
-                });
+    let mut config =
+        match read_yaml_docs(&config_path, &mut diags).and_then(|d| d.into_iter().next()) {
+            Some(v) => {
+                let text = std::fs::read_to_string(&config_path).unwrap_or_default();
+                let (cfg, problems) = lectern_config::from_value(&v);
+                for (key, msg) in problems {
+                    let d = Diagnostic::error(&config_path, msg);
+                    diags.push(match find_line(&text, &key) {
+                        Some((line, col)) => d.at(&text, line, col),
+                        None => d,
+                    });
+                }
+                cfg
             }
-            cfg
-        }
-        None => Default::default(),
-    };
+            None => Default::default(),
+        };
+
+    compose_services(&resources, &root, &resources_path, &mut config, &mut diags);
 
     Ok(Workshop {
         root,
@@ -308,6 +312,41 @@ pub fn load(dir: &Path, opts: &LoadOptions) -> Result<Workshop, LoadError> {
         pathway,
         diagnostics: diags,
     })
+}
+
+/// Compose services become local programs (see [`compose`]), added to what
+/// lectern.yaml says; a service of lectern.yaml with the same name, or its
+/// own `grafana:`, wins.
+fn compose_services(
+    resources: &Resources,
+    root: &Path,
+    resources_path: &Path,
+    config: &mut lectern_config::LecternConfig,
+    diags: &mut Vec<Diagnostic>,
+) {
+    if resources.compose.is_empty() {
+        return;
+    }
+    let local = compose::local(&resources.compose, root);
+    let text = std::fs::read_to_string(resources_path).unwrap_or_default();
+    for p in local.problems {
+        let mut d = Diagnostic::error(resources_path, p.message).with_help(p.help);
+        if p.needs_engine {
+            d = d.with_code(crate::diag::Code::NeedsContainerEngine);
+        }
+        diags.push(match yaml::position(&text, resources.doc, &p.path) {
+            Some((line, col)) => d.at(&text, line, col),
+            None => d,
+        });
+    }
+    for s in local.services {
+        if !config.services.iter().any(|c| c.name == s.name) {
+            config.services.push(s);
+        }
+    }
+    if config.grafana.is_none() {
+        config.grafana = local.grafana;
+    }
 }
 
 /// A note about the Workshop resource, at its line when the file shows it.

@@ -119,6 +119,8 @@ pub struct ComposeService {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Resources {
     pub api_version: Option<ApiVersion>,
+    /// Which document of the file is the Workshop (for positions in it).
+    pub doc: usize,
     pub name: Option<String>,
     pub title: Option<String>,
     pub description: Option<String>,
@@ -252,6 +254,7 @@ pub fn from_documents(docs: &[Value]) -> (Resources, Vec<Note>) {
     }
     let mut res = read(doc, d, version, &mut notes);
     res.api_version = version;
+    res.doc = d;
     variable_notes(doc, d, &mut notes);
     (res, notes)
 }
