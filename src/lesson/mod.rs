@@ -1,6 +1,7 @@
 //! A lesson page as a tree of blocks with source spans and line numbers, actions
 //! in place. Pure: text in, values and diagnostics out.
 
+mod comments;
 mod parse;
 
 use std::ops::Range;
@@ -11,6 +12,8 @@ pub use parse::parse;
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Lesson {
     pub blocks: Vec<Block>,
+    /// Speaker notes (`<!-- notes: ... -->`), in reading order; never shown in the lesson.
+    pub notes: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -413,6 +413,7 @@ fn block(b: &Block, width: usize, st: &ViewState, laid: &mut Laid, prefix: &str)
         BlockKind::Table { .. } | BlockKind::FootnoteDef { .. } => {
             let lesson = Lesson {
                 blocks: vec![b.clone()],
+                notes: Vec::new(),
             };
             let text = crate::text_render::render(&lesson, avail);
             for l in text.trim_end().lines() {
