@@ -28,6 +28,16 @@ enum Command {
     /// Open the workshop in the terminal app (the default).
     #[command(after_help = EXAMPLES_RUN)]
     Run(RunArgs),
+    /// Present the workshop to a class: commands are typed at a person's pace,
+    /// panes zoom to the whole screen, `lectern notes` follows in another window.
+    #[command(after_help = EXAMPLES_PRESENT)]
+    Present {
+        #[command(flatten)]
+        run: RunArgs,
+        /// How fast commands are typed, in characters a second (a little jitter is added).
+        #[arg(long, value_name = "N", default_value_t = 25.0, value_parser = parse_speed)]
+        typing_speed: f64,
+    },
     /// Check a workshop's content and report problems with file:line:col.
     #[command(after_help = EXAMPLES_CHECK)]
     Check {
@@ -152,6 +162,11 @@ Examples:
   lectern run                      # the workshop in this folder
   lectern run my-workshop --restart
   lectern run . --var load_duration=30s";
+const EXAMPLES_PRESENT: &str = "\
+Examples:
+  lectern present                  # the workshop in this folder, for a class
+  lectern present . --typing-speed 15
+  lectern notes                    # in a second window: the speaker notes";
 const EXAMPLES_CHECK: &str = "\
 Examples:
   lectern check                    # the workshop in this folder
@@ -236,7 +251,7 @@ fn main() -> ExitCode {
     // Commands that start processes run under a keeper that outlives them all.
     if matches!(
         cli.command,
-        None | Some(Command::Run(_) | Command::Test { .. })
+        None | Some(Command::Run(_) | Command::Present { .. } | Command::Test { .. })
     ) {
         lectern::runtime::keeper::protect();
     }
@@ -299,8 +314,14 @@ fn main() -> ExitCode {
             write_stdout(&script)
         }
         Some(Command::Man { out_dir }) => cmd_man(out_dir.as_deref()),
-        Some(Command::Run(args)) => cmd_run(&args),
-        None => cmd_run(&cli.run),
+        Some(Command::Run(args)) => cmd_run(&args, None),
+        Some(Command::Present { run, typing_speed }) => cmd_run(
+            &run,
+            Some(lectern::engine::terminals::Pace {
+                chars_per_sec: typing_speed,
+            }),
+        ),
+        None => cmd_run(&cli.run, None),
     };
     // Whatever is left below lectern (a job that left its session) goes now.
     lectern::runtime::keeper::stop_descendants();
@@ -488,7 +509,19 @@ fn cmd_render_dashboard(
     Ok(ExitCode::SUCCESS)
 }
 
-fn cmd_run(args: &RunArgs) -> Result<ExitCode, ExitCode> {
+fn parse_speed(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(n) if (1.0..=1000.0).contains(&n) => Ok(n),
+        _ => Err(format!(
+            "`{s}` is not a typing speed: characters a second, from 1 to 1000"
+        )),
+    }
+}
+
+fn cmd_run(
+    args: &RunArgs,
+    present: Option<lectern::engine::terminals::Pace>,
+) -> Result<ExitCode, ExitCode> {
     let ws = load(&args.common)?;
     let opts = lectern::app::run::Options {
         trust: args.trust,
@@ -501,6 +534,7 @@ fn cmd_run(args: &RunArgs) -> Result<ExitCode, ExitCode> {
                 vars: args.common.vars.clone(),
             },
         )),
+        present,
     };
     match lectern::app::run::run(ws, opts) {
         Ok(()) => Ok(ExitCode::SUCCESS),

@@ -28,6 +28,17 @@ fn fixture(name: &str) -> PathBuf {
 
 impl Lectern {
     fn start(workshop: &Path, state: &Path, args: &[&str], env: &[(&str, &str)]) -> Lectern {
+        Lectern::start_with(&[], workshop, state, args, env)
+    }
+
+    /// `lectern SUB... WORKSHOP ARGS...` (a subcommand such as `present`).
+    fn start_with(
+        sub: &[&str],
+        workshop: &Path,
+        state: &Path,
+        args: &[&str],
+        env: &[(&str, &str)],
+    ) -> Lectern {
         let pty = native_pty_system();
         let pair = pty
             .openpty(PtySize {
@@ -38,6 +49,7 @@ impl Lectern {
             })
             .expect("pty");
         let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_lectern"));
+        cmd.args(sub);
         cmd.arg(workshop);
         cmd.args(args);
         cmd.env("XDG_STATE_HOME", state);
@@ -719,5 +731,75 @@ fn an_edited_page_shows_at_once_and_a_broken_one_says_where() {
     .unwrap();
     let screen = l.wait_text("01.md:6");
     assert!(screen.contains("✗"), "{screen}");
+    l.quit();
+}
+
+/// What follows the shell's prompt on the terminal pane's line where `needle`
+/// was typed (the lesson beside it shows the same command on its card).
+fn typed(screen: &str, needle: &str) -> Option<String> {
+    screen
+        .lines()
+        .filter_map(|l| l.find("root@").map(|at| &l[at..]))
+        .find(|l| l.contains(needle))
+        .map(|l| l.trim_end().to_string())
+}
+
+#[test]
+fn present_types_commands_at_a_persons_pace() {
+    let state = tempfile::tempdir().unwrap();
+    let mut l = Lectern::start_with(
+        &["present"],
+        &fixture("present"),
+        state.path(),
+        &["--restart", "--typing-speed", "12"],
+        &[],
+    );
+    l.wait_text("Typing at a person");
+    // HTML comments and speaker notes are not in the lesson.
+    let c = l.wait_text("root@");
+    assert!(
+        !c.contains("for authors only") && !c.contains("Welcome"),
+        "{c}"
+    );
+    // Card 1, typed: seen part-way (the command not all there, nothing run yet).
+    l.send(b"\r");
+    let mid = l.wait_for("the command part-typed", |c| typed(c, "echo typ").is_some());
+    let line = typed(&mid, "echo typ").unwrap();
+    assert!(!line.contains("xyz"), "typed at once: {line}");
+    assert!(!mid.contains("typed-42 "), "ran before Enter:\n{mid}");
+    assert!(!mid.contains("exit 0"), "a verdict before Enter:\n{mid}");
+    assert!(mid.contains("typing"), "the card says typing:\n{mid}");
+    // Then all of it, Enter, and the command's own verdict.
+    l.wait_text("typed-42 abcdefghijklmnopqrstuvwxyz");
+    l.wait_text("✓ exit 0");
+    // Card 2: f finishes typing at once.
+    l.send(b"\t\r");
+    l.wait_for("typing", |c| typed(c, "echo fin").is_some());
+    l.send(b"f");
+    l.wait_text("finished-49 abcdefghijklmnopqrstuvwxyz0123456789");
+    l.wait_for("two verdicts", |c| c.matches("✓ exit 0").count() >= 2);
+    // Card 3: s pauses typing; nothing more is typed until s again.
+    l.send(b"\t\r");
+    l.wait_for("typing", |c| typed(c, "echo pau").is_some());
+    l.send(b"s");
+    let paused = l.wait_text("typing paused");
+    let at = typed(&paused, "echo pau").unwrap();
+    assert!(!at.contains("xyz"), "typed at once: {at}");
+    std::thread::sleep(Duration::from_millis(800));
+    let later = typed(&l.contents(), "echo pau").unwrap();
+    assert_eq!(at, later, "typing went on while paused");
+    l.send(b"s");
+    l.wait_text("paused-64 abcdefghijklmnopqrstuvwxyz");
+    l.wait_for("three verdicts", |c| c.matches("✓ exit 0").count() >= 3);
+    // z: the lesson takes the whole screen (the terminal is gone), z again: back.
+    l.send(b"z");
+    l.wait_for("the lesson zoomed", |c| !c.contains("root@"));
+    l.send(b"z");
+    l.wait_text("root@");
+    // Z: the terminal alone (the lesson's text is gone).
+    l.send(b"Z");
+    l.wait_for("the terminal zoomed", |c| !c.contains("Typing at a person"));
+    l.send(b"Z");
+    l.wait_text("Typing at a person");
     l.quit();
 }

@@ -190,6 +190,13 @@ fn draw_status(f: &mut Frame, app: &App, area: Rect) {
         .and_then(|p| p.exit_sign.clone())
         .unwrap_or_else(|| "Continue".into());
     let hint = match app.focus {
+        Focus::Lesson if app.present && app.engine.typing() => {
+            if app.engine.typing_paused() {
+                "typing paused · s go on · f finish".to_string()
+            } else {
+                "typing · f finish · s pause".to_string()
+            }
+        }
         Focus::Lesson => format!("? help · Tab action · Enter run · n {next} · q quit"),
         Focus::Terminal(_) | Focus::View => "Ctrl-] back to the lesson".to_string(),
     };

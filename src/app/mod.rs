@@ -28,6 +28,14 @@ pub enum Focus {
     View,
 }
 
+/// A pane enlarged to the whole screen (the presenter's zoom).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Zoom {
+    Lesson,
+    /// The right side: the terminal shown, the editor or a dashboard.
+    Side,
+}
+
 /// What the right side shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum View {
@@ -101,6 +109,12 @@ pub enum Intent {
     InputBackspace,
     /// A key on the dashboard shown: its time range, panels, refresh.
     Dash(DashIntent),
+    /// Enlarge this pane to the whole screen, or put it back.
+    ToggleZoom(Zoom),
+    /// Present mode: type the rest of the command at once.
+    FinishTyping,
+    /// Present mode: pause typing, or go on.
+    PauseTyping,
     /// Test-only: proves the panic hook restores the terminal.
     Panic,
 }
@@ -219,6 +233,9 @@ pub struct App {
     reload_at: Option<Instant>,
     /// A content error after a reload, shown over the lesson until fixed.
     pub banner: Option<String>,
+    /// `lectern present`: commands are typed; its keys are on.
+    pub present: bool,
+    pub zoom: Option<Zoom>,
 }
 
 /// How long content must be quiet after a change before it is loaded again.
@@ -282,6 +299,8 @@ impl App {
             reload_from: None,
             reload_at: None,
             banner: None,
+            present: false,
+            zoom: None,
         };
         app.overlay = consent;
         app.selected = app.visible_cards().first().copied();
@@ -1012,6 +1031,30 @@ impl App {
                 }
             }
             Intent::Dash(d) => self.dash_intent(d),
+            Intent::ToggleZoom(z) => {
+                self.zoom = if self.zoom == Some(z) { None } else { Some(z) };
+                self.changed();
+            }
+            Intent::FinishTyping => {
+                if self.engine.typing() {
+                    self.engine.finish_typing();
+                    self.take_notes();
+                } else {
+                    self.notice = Some("nothing is being typed".into());
+                }
+            }
+            Intent::PauseTyping => {
+                if self.engine.typing() {
+                    let paused = self.engine.toggle_typing_pause();
+                    self.notice = Some(if paused {
+                        "typing paused (s goes on, f finishes)".into()
+                    } else {
+                        "typing goes on".into()
+                    });
+                } else {
+                    self.notice = Some("nothing is being typed".into());
+                }
+            }
             Intent::Panic => panic!("test-only panic requested (LECTERN_TEST_PANIC)"),
         }
     }
@@ -1205,9 +1248,28 @@ impl App {
 
     /// Compute areas, size the PTYs to their panes and lay out the lesson.
     pub fn prepare(&mut self, area: Rect) {
-        let ids: Vec<usize> = self.engine.rt.terminals.iter().map(|t| t.id).collect();
-        let (lesson, terms, status) = ui::layout(area, ids.len());
+        let mut ids: Vec<usize> = self.engine.rt.terminals.iter().map(|t| t.id).collect();
+        let (mut lesson, mut terms, status) = ui::layout(area, ids.len());
         let active = self.active_term.min(ids.len().saturating_sub(1));
+        match self.zoom {
+            Some(Zoom::Lesson) => {
+                lesson = Rect {
+                    height: status.y.saturating_sub(area.y),
+                    ..area
+                };
+                terms = Rect::default();
+            }
+            Some(Zoom::Side) if !ids.is_empty() => {
+                terms = Rect {
+                    height: status.y.saturating_sub(area.y),
+                    ..area
+                };
+                lesson = Rect::default();
+                // The terminal shown alone, never stacked with the others.
+                ids = vec![active];
+            }
+            _ => {}
+        }
         let (tabs, mut panes) = ui::term_areas(terms, &ids, active);
         self.areas.view = Rect::default();
         if self.view != View::Terminals {

@@ -18,7 +18,7 @@ use ratatui::backend::CrosstermBackend;
 use ratatui::layout::Rect;
 use ratatui::Terminal;
 
-use super::{App, DashIntent, Focus, Intent, Overlay, View};
+use super::{App, DashIntent, Focus, Intent, Overlay, View, Zoom};
 use crate::engine::{self, Engine, Mode};
 use crate::runtime::{procs, Store};
 use crate::ui;
@@ -35,6 +35,8 @@ pub struct Options {
     pub allow_outside_files: bool,
     /// Where the workshop came from, to load it again when its content changes.
     pub reload: Option<(std::path::PathBuf, crate::workshop::LoadOptions)>,
+    /// `lectern present`: how fast the lesson's commands are typed.
+    pub present: Option<crate::engine::terminals::Pace>,
 }
 
 /// Put the user's terminal back as it was. Safe to call more than once.
@@ -108,7 +110,12 @@ async fn run_async(ws: Workshop, opts: Options) -> io::Result<()> {
             downloads: engine::files::downloads_dir(),
         },
     );
+    let mut engine = engine;
+    if let Some(pace) = opts.present {
+        engine.set_typing(pace);
+    }
     let mut app = App::new(engine, opts.restart, opts.trust);
+    app.present = opts.present.is_some();
     app.reload_from = opts.reload.clone();
     // Live reload: edits to the workshop's content show without a restart.
     let _watcher = opts.reload.as_ref().and_then(|_| {
@@ -411,6 +418,13 @@ fn key_intent(app: &App, k: &KeyEvent, test_panic: bool) -> Option<Intent> {
             _ => None,
         };
     }
+    // Zoom the focused pane to the whole screen, from any focus.
+    if k.code == KeyCode::F(11) {
+        return Some(Intent::ToggleZoom(match app.focus {
+            Focus::Lesson => Zoom::Lesson,
+            Focus::Terminal(_) | Focus::View => Zoom::Side,
+        }));
+    }
     if let Focus::Terminal(id) = app.focus {
         if ctrl && matches!(k.code, KeyCode::Char(']') | KeyCode::Char('5')) {
             return Some(Intent::FocusLesson);
@@ -495,6 +509,10 @@ fn key_intent(app: &App, k: &KeyEvent, test_panic: bool) -> Option<Intent> {
         KeyCode::Char('[') => Intent::CycleTab(-1),
         KeyCode::Char(']') => Intent::CycleTab(1),
         KeyCode::Char(c @ '1'..='9') => Intent::FocusTerminal(c as usize - '1' as usize),
+        KeyCode::Char('z') => Intent::ToggleZoom(Zoom::Lesson),
+        KeyCode::Char('Z') => Intent::ToggleZoom(Zoom::Side),
+        KeyCode::Char('f') if app.present => Intent::FinishTyping,
+        KeyCode::Char('s') if app.present => Intent::PauseTyping,
         KeyCode::Char('!') if test_panic => Intent::Panic,
         _ => return None,
     })

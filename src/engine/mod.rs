@@ -227,6 +227,34 @@ impl Engine {
         e
     }
 
+    /// Present mode: the lesson's commands are typed at `pace`, as a person
+    /// would, through the same path as any command (a person is there to watch).
+    pub fn set_typing(&mut self, pace: terminals::Pace) {
+        if self.mode == Mode::Interactive {
+            self.commands = Commands::with_pace(Some(pace));
+        }
+    }
+
+    /// Whether a command is being typed now (present mode).
+    pub fn typing(&self) -> bool {
+        self.commands.typing()
+    }
+
+    pub fn typing_paused(&self) -> bool {
+        self.commands.typing_paused()
+    }
+
+    /// Type the rest of the commands being typed at once.
+    pub fn finish_typing(&mut self) {
+        let seen = self.commands.finish_typing(&mut self.rt);
+        self.on_seen(seen);
+    }
+
+    /// Pause typing or go on; returns whether it is paused now.
+    pub fn toggle_typing_pause(&mut self) -> bool {
+        self.commands.toggle_typing_pause()
+    }
+
     /// Take up saved progress (or forget it): the page and settled outcomes.
     /// Returns a notice when the saved file could not be read.
     pub fn resume(&mut self, restart: bool) -> Option<String> {
