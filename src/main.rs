@@ -38,6 +38,13 @@ enum Command {
         #[arg(long, value_name = "N", default_value_t = 25.0, value_parser = parse_speed)]
         typing_speed: f64,
     },
+    /// Show the speaker notes of a `lectern present` of the same workshop, in a
+    /// second terminal window: notes, elapsed time, the clock, the next page.
+    #[command(after_help = EXAMPLES_NOTES)]
+    Notes {
+        #[command(flatten)]
+        common: CommonArgs,
+    },
     /// Check a workshop's content and report problems with file:line:col.
     #[command(after_help = EXAMPLES_CHECK)]
     Check {
@@ -167,6 +174,10 @@ Examples:
   lectern present                  # the workshop in this folder, for a class
   lectern present . --typing-speed 15
   lectern notes                    # in a second window: the speaker notes";
+const EXAMPLES_NOTES: &str = "\
+Examples:
+  lectern present my-workshop      # in the window the class sees
+  lectern notes my-workshop        # in a second window, for the presenter only";
 const EXAMPLES_CHECK: &str = "\
 Examples:
   lectern check                    # the workshop in this folder
@@ -315,6 +326,7 @@ fn main() -> ExitCode {
         }
         Some(Command::Man { out_dir }) => cmd_man(out_dir.as_deref()),
         Some(Command::Run(args)) => cmd_run(&args, None),
+        Some(Command::Notes { common }) => cmd_notes(&common),
         Some(Command::Present { run, typing_speed }) => cmd_run(
             &run,
             Some(lectern::engine::terminals::Pace {
@@ -507,6 +519,19 @@ fn cmd_render_dashboard(
         dashboard_view::render_text(&tab, &Default::default(), width, height, now)
     );
     Ok(ExitCode::SUCCESS)
+}
+
+fn cmd_notes(common: &CommonArgs) -> Result<ExitCode, ExitCode> {
+    let ws = load(common)?;
+    let store = lectern::runtime::Store::for_workshop(&ws);
+    let socket = lectern::runtime::notes_socket::socket_path(store.dir());
+    match lectern::app::notes_view::run(&socket) {
+        Ok(()) => Ok(ExitCode::SUCCESS),
+        Err(e) => {
+            eprintln!("lectern: {e}");
+            Err(ExitCode::from(2))
+        }
+    }
 }
 
 fn parse_speed(s: &str) -> Result<f64, String> {

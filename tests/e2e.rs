@@ -803,3 +803,46 @@ fn present_types_commands_at_a_persons_pace() {
     l.wait_text("Typing at a person");
     l.quit();
 }
+
+#[test]
+fn the_notes_window_follows_the_presenter_over_a_private_socket() {
+    use std::os::unix::fs::PermissionsExt;
+    let state = tempfile::tempdir().unwrap();
+    let run = tempfile::tempdir().unwrap();
+    let env = [("XDG_RUNTIME_DIR", run.path().to_str().unwrap())];
+    let mut p = Lectern::start_with(
+        &["present"],
+        &fixture("present"),
+        state.path(),
+        &["--restart"],
+        &env,
+    );
+    p.wait_text("Typing at a person");
+    let mut n = Lectern::start_with(&["notes"], &fixture("present"), state.path(), &[], &env);
+    let c = n.wait_text("Welcome everyone.");
+    assert!(c.contains("Say why the echo matters."), "{c}");
+    assert!(c.contains("Next: Second Steps"), "{c}");
+    assert!(c.contains("page 1/2: First Steps"), "{c}");
+    assert!(c.contains("elapsed 0:0"), "{c}");
+    assert!(!c.contains("for authors only"), "{c}");
+    // The socket and its folder are the user's alone.
+    let sock = std::fs::read_dir(run.path().join("lectern"))
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .find(|p| p.to_string_lossy().ends_with(".notes.sock"))
+        .expect("the notes socket");
+    let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(&sock), 0o600);
+    assert_eq!(mode(&run.path().join("lectern")), 0o700);
+    // The presenter turns the page: the notes window follows.
+    p.send(b"n");
+    let c = n.wait_text("Wrap up.");
+    assert!(c.contains("this is the last page"), "{c}");
+    assert!(!c.contains("Welcome everyone."), "{c}");
+    // The presenter goes: the window says so and waits.
+    p.quit();
+    n.wait_text("the presenter has gone");
+    n.send(b"q");
+    n.wait_exit();
+}

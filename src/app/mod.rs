@@ -3,6 +3,7 @@
 //! engine alone: the app shows their outcomes and what the engine brings forward.
 
 pub mod draw;
+pub mod notes_view;
 pub mod run;
 
 use std::collections::{HashMap, HashSet};

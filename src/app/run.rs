@@ -160,6 +160,22 @@ async fn run_async(ws: Workshop, opts: Options) -> io::Result<()> {
     let test_panic = std::env::var_os("LECTERN_TEST_PANIC").is_some();
     let hyperlinks = hyperlinks_supported();
 
+    // Present mode: notes windows follow the presenter over a private socket.
+    let notes = if app.present {
+        let path = crate::runtime::notes_socket::socket_path(app.engine.store().dir());
+        match crate::runtime::notes_socket::NotesServer::start(&path) {
+            Ok(s) => Some(s),
+            Err(e) => {
+                app.notice = Some(format!("no notes window can follow: {e}"));
+                None
+            }
+        }
+    } else {
+        None
+    };
+    let started_ms = now_ms();
+    let mut notes_sent: Option<crate::runtime::notes_socket::NotesState> = None;
+
     let mut need_draw = true;
     let mut output_only = false;
     let mut last_draw = Instant::now() - FRAME;
@@ -178,6 +194,9 @@ async fn run_async(ws: Workshop, opts: Options) -> io::Result<()> {
             }
             if let Some(text) = app.clipboard.take() {
                 write_clipboard(&text);
+            }
+            if let Some(server) = &notes {
+                publish_notes(&app, server, started_ms, &mut notes_sent);
             }
             last_draw = Instant::now();
             need_draw = false;
@@ -232,6 +251,42 @@ async fn run_async(ws: Workshop, opts: Options) -> io::Result<()> {
     app.engine.shutdown();
     drop(term);
     Ok(())
+}
+
+fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as i64)
+}
+
+/// Tell the notes windows where the presenter is, when that changed.
+fn publish_notes(
+    app: &App,
+    server: &crate::runtime::notes_socket::NotesServer,
+    started_ms: i64,
+    sent: &mut Option<crate::runtime::notes_socket::NotesState>,
+) {
+    let e = &app.engine;
+    let title = |i: usize| e.ws.pages.get(i).map(|p| p.title.clone());
+    let mut state = crate::runtime::notes_socket::NotesState {
+        workshop: e.ws.title.clone(),
+        page: e.page + 1,
+        pages: e.page_count(),
+        title: title(e.page).unwrap_or_default(),
+        next: title(e.page + 1),
+        notes: e.doc.lesson.notes.clone(),
+        started_ms,
+        page_started_ms: 0,
+    };
+    // The page's clock runs from when the presenter came to it.
+    state.page_started_ms = match sent {
+        Some(s) if s.page == state.page => s.page_started_ms,
+        _ => now_ms(),
+    };
+    if sent.as_ref() != Some(&state) {
+        server.publish(&state);
+        *sent = Some(state);
+    }
 }
 
 /// A tokio signal as a stream, so several can be waited on as one.

@@ -12,6 +12,7 @@ pub mod grafana_api;
 pub mod guard;
 pub mod http;
 pub mod keeper;
+pub mod notes_socket;
 pub mod procs;
 pub mod sandbox;
 pub mod services;
