@@ -80,6 +80,10 @@ enum Command {
         /// Let file actions reach outside the workshop's files.
         #[arg(long)]
         allow_outside_files: bool,
+        /// Record each terminal's output on each page to DIR, as asciicast v2
+        /// files named NN-PAGE.terminal-NAME.cast.
+        #[arg(long, value_name = "DIR")]
+        record: Option<PathBuf>,
     },
     /// Write a folder that Educates deploys on Kubernetes: the Workshop
     /// resource, the workshop's files, and its services as compose services.
@@ -172,7 +176,7 @@ Examples:
 const EXAMPLES_PRESENT: &str = "\
 Examples:
   lectern present                  # the workshop in this folder, for a class
-  lectern present . --typing-speed 15
+  lectern present . --typing-speed 15 --record class.cast
   lectern notes                    # in a second window: the speaker notes";
 const EXAMPLES_NOTES: &str = "\
 Examples:
@@ -188,7 +192,8 @@ Examples:
   lectern test                     # the workshop in this folder
   lectern test . --page 2 --budget 30s
   lectern test . --dry-run         # resolve every action, run none
-  lectern test . --junit target/lectern-test.xml";
+  lectern test . --junit target/lectern-test.xml
+  lectern test . --record casts    # then: asciinema play casts/02-setup.terminal-1.cast";
 const EXAMPLES_EXPORT: &str = "\
 Examples:
   lectern export . --out ../my-workshop-class
@@ -238,6 +243,9 @@ struct RunArgs {
     /// Let editor and file actions reach files outside the workshop's folder.
     #[arg(long)]
     allow_outside_files: bool,
+    /// Record the whole screen to FILE as an asciicast v2 recording (`asciinema play FILE`).
+    #[arg(long, value_name = "FILE")]
+    record: Option<PathBuf>,
 }
 
 #[derive(Copy, Clone, PartialEq, Eq, ValueEnum)]
@@ -295,6 +303,7 @@ fn main() -> ExitCode {
             page,
             in_place,
             allow_outside_files,
+            record,
         }) => {
             let opts = lectern::headless::TestOptions {
                 budget,
@@ -303,6 +312,7 @@ fn main() -> ExitCode {
                 page,
                 in_place,
                 allow_outside: allow_outside_files,
+                record,
             };
             let load = LoadOptions {
                 pathway: common.pathway.clone(),
@@ -560,6 +570,7 @@ fn cmd_run(
             },
         )),
         present,
+        record: args.record.clone(),
     };
     match lectern::app::run::run(ws, opts) {
         Ok(()) => Ok(ExitCode::SUCCESS),

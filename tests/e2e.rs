@@ -846,3 +846,63 @@ fn the_notes_window_follows_the_presenter_over_a_private_socket() {
     n.send(b"q");
     n.wait_exit();
 }
+
+#[test]
+fn present_records_the_whole_screen_as_it_goes() {
+    let state = tempfile::tempdir().unwrap();
+    let file = state.path().join("class.cast");
+    let mut l = Lectern::start_with(
+        &["present"],
+        &fixture("present"),
+        state.path(),
+        &[
+            "--restart",
+            "--typing-speed",
+            "200",
+            "--record",
+            file.to_str().unwrap(),
+        ],
+        &[],
+    );
+    l.wait_text("root@");
+    l.send(b"\r");
+    l.wait_text("✓ exit 0");
+    // Written as it goes: what was shown is in the file before lectern ends.
+    let read = |p: &Path| -> Vec<serde_json::Value> {
+        std::fs::read_to_string(p)
+            .unwrap()
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{l}: {e}")))
+            .collect()
+    };
+    let text = |lines: &[serde_json::Value]| -> String {
+        lines[1..]
+            .iter()
+            .filter(|e| e[1] == "o")
+            .map(|e| e[2].as_str().unwrap().to_string())
+            .collect()
+    };
+    let end = Instant::now() + DEADLINE;
+    while !text(&read(&file)).contains("typed-42") {
+        assert!(Instant::now() < end, "the recording lags the screen");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    l.quit();
+    let lines = read(&file);
+    let head = &lines[0];
+    assert_eq!(head["version"], 2);
+    assert_eq!(head["width"], 130);
+    assert_eq!(head["height"], 40);
+    assert!(head["timestamp"].as_u64().unwrap() > 1_600_000_000);
+    let mut last = 0.0;
+    for e in &lines[1..] {
+        let t = e[0].as_f64().unwrap();
+        assert!(t >= last && (e[1] == "o" || e[1] == "r"), "{e}");
+        last = t;
+    }
+    // Replayed, the recording shows what the screen showed.
+    let mut screen = vt100::Parser::new(40, 130, 0);
+    screen.process(text(&lines).as_bytes());
+    let shown = screen.screen().contents();
+    assert!(shown.contains("Typing at a person"), "{shown}");
+}

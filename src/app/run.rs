@@ -37,6 +37,46 @@ pub struct Options {
     pub reload: Option<(std::path::PathBuf, crate::workshop::LoadOptions)>,
     /// `lectern present`: how fast the lesson's commands are typed.
     pub present: Option<crate::engine::terminals::Pace>,
+    /// Record the whole screen to this asciicast file.
+    pub record: Option<std::path::PathBuf>,
+}
+
+/// Where the screen is written: the terminal, and the recording when there is one.
+/// A frame goes to the recording as one event, when it is flushed.
+struct Out {
+    stdout: io::Stdout,
+    /// Shared with the event loop, which records resizes.
+    cast: Recording,
+    frame: Vec<u8>,
+}
+
+/// The recording, and why it stopped when it could not be written (the app
+/// goes on without it and says so).
+type Recording =
+    std::sync::Arc<std::sync::Mutex<(Option<crate::runtime::cast::Cast>, Option<String>)>>;
+
+impl Write for Out {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let n = self.stdout.write(buf)?;
+        if self.cast.lock().is_ok_and(|c| c.0.is_some()) {
+            self.frame.extend_from_slice(&buf[..n]);
+        }
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.stdout.flush()?;
+        let frame = std::mem::take(&mut self.frame);
+        if let Ok(mut c) = self.cast.lock() {
+            if let Some(Err(e)) = c.0.as_mut().map(|cast| cast.output(&frame)) {
+                *c = (
+                    None,
+                    Some(format!("recording stopped: cannot write it: {e}")),
+                );
+            }
+        }
+        Ok(())
+    }
 }
 
 /// Put the user's terminal back as it was. Safe to call more than once.
@@ -126,18 +166,35 @@ async fn run_async(ws: Workshop, opts: Options) -> io::Result<()> {
         )
     });
 
+    // The recording starts before the screen is taken, so it replays from a clear screen.
+    let cast = match &opts.record {
+        Some(path) => Some(
+            crate::runtime::cast::Cast::create(path, cols, rows, Some(&app.engine.ws.title))
+                .map_err(|e| {
+                    io::Error::other(format!("cannot record to {}: {e}", path.display()))
+                })?,
+        ),
+        None => None,
+    };
+    let recording: Recording = std::sync::Arc::new(std::sync::Mutex::new((cast, None)));
+    let mut out = Out {
+        stdout: io::stdout(),
+        cast: recording.clone(),
+        frame: Vec::new(),
+    };
+
     install_panic_hook();
     enable_raw_mode()?;
     let _guard = TerminalGuard;
     // A plain clear: ratatui's `clear()` asks the terminal for the cursor position.
     execute!(
-        io::stdout(),
+        out,
         EnterAlternateScreen,
         EnableMouseCapture,
         EnableBracketedPaste,
         crossterm::terminal::Clear(crossterm::terminal::ClearType::All)
     )?;
-    let mut term = Terminal::new(CrosstermBackend::new(io::stdout()))?;
+    let mut term = Terminal::new(CrosstermBackend::new(out))?;
 
     // Every signal that asks a program to end ends lectern cleanly: its
     // processes stopped, its progress saved, the terminal restored.
@@ -189,8 +246,9 @@ async fn run_async(ws: Workshop, opts: Options) -> io::Result<()> {
             let size = term.size()?;
             app.prepare(Rect::new(0, 0, size.width, size.height));
             term.draw(|f| super::draw::draw(f, &app))?;
+            let stopped = recording.lock().ok().and_then(|mut r| r.1.take());
             if hyperlinks && app.overlay.is_none() {
-                write_hyperlinks(&app)?;
+                write_hyperlinks(&app, term.backend_mut())?;
             }
             if let Some(text) = app.clipboard.take() {
                 write_clipboard(&text);
@@ -201,6 +259,10 @@ async fn run_async(ws: Workshop, opts: Options) -> io::Result<()> {
             last_draw = Instant::now();
             need_draw = false;
             output_only = true;
+            if let Some(why) = stopped {
+                app.notice = Some(why);
+                need_draw = true;
+            }
             if !started {
                 // The first frame is up: now start shells, services and setup.
                 started = true;
@@ -220,6 +282,11 @@ async fn run_async(ws: Workshop, opts: Options) -> io::Result<()> {
         tokio::select! {
             ev = input.next() => match ev {
                 Some(Ok(ev)) => {
+                    if let CtEvent::Resize(w, h) = ev {
+                        if let Ok((Some(c), _)) = recording.lock().as_deref_mut() {
+                            let _ = c.resize(w, h);
+                        }
+                    }
                     if let Some(intent) = to_intent(&app, &ev, test_panic) {
                         app.notice = None;
                         app.apply(intent);
@@ -323,10 +390,9 @@ fn hyperlinks_supported() -> bool {
 
 /// Print the lesson's visible link text again, wrapped in OSC 8, over what
 /// ratatui drew (same look), so that the terminal makes it clickable.
-fn write_hyperlinks(app: &App) -> io::Result<()> {
+fn write_hyperlinks(app: &App, out: &mut impl Write) -> io::Result<()> {
     use crossterm::style::{Attribute, Color, Print, ResetColor, SetAttribute, SetForegroundColor};
     let inner = app.areas.lesson_inner;
-    let mut out = io::stdout().lock();
     for l in &app.laid.links {
         if l.line < app.scroll || l.line >= app.scroll + usize::from(inner.height) {
             continue;

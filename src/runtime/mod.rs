@@ -5,6 +5,7 @@
 //! Reader threads and helpers report through one channel of `Event`s.
 
 pub mod browser;
+pub mod cast;
 pub mod datasource;
 pub mod examiner;
 pub mod files;
