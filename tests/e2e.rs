@@ -906,3 +906,45 @@ fn present_records_the_whole_screen_as_it_goes() {
     let shown = screen.screen().contents();
     assert!(shown.contains("Typing at a person"), "{shown}");
 }
+
+#[test]
+fn the_page_list_shows_each_pages_status() {
+    let state = tempfile::tempdir().unwrap();
+    let mut l = Lectern::start(&fixture("present"), state.path(), &["--restart"], &[]);
+    l.wait_text("root@");
+    l.send(b"\r");
+    l.wait_text("✓ exit 0");
+    l.send(b"l");
+    let c = l.wait_text("✓ done");
+    assert!(c.contains("◐  1. First Steps"), "{c}");
+    assert!(c.contains("·  2. Second Steps"), "{c}");
+    l.send(b"\x1b");
+    l.wait_for("the list to close", |c| !c.contains("✓ done"));
+    l.send(b"\t\r");
+    l.wait_for("two verdicts", |c| c.matches("✓ exit 0").count() >= 2);
+    l.send(b"\t\r");
+    l.wait_for("three verdicts", |c| c.matches("✓ exit 0").count() >= 3);
+    // A page without actions is done once seen.
+    l.send(b"n");
+    l.wait_text("The second page.");
+    l.send(b"l");
+    let c = l.wait_text("✓ done");
+    assert!(c.contains("✓  1. First Steps"), "{c}");
+    assert!(c.contains("✓  2. Second Steps"), "{c}");
+    l.send(b"\x1b");
+    l.wait_for("the list to close", |c| !c.contains("✓ done"));
+    l.quit();
+    // A failed action marks its page.
+    let state = tempfile::tempdir().unwrap();
+    let mut l = Lectern::start(&fixture("e2e"), state.path(), &["--restart"], &[]);
+    l.wait_text("root@");
+    l.send(b"\t\r");
+    l.wait_text("✗ exit 3");
+    l.send(b"l");
+    let c = l.wait_text("✓ done");
+    assert!(c.contains("✗  1. Basics"), "{c}");
+    assert!(c.contains("·  2. Flood Page"), "{c}");
+    l.send(b"\x1b");
+    l.wait_for("the list to close", |c| !c.contains("✓ done"));
+    l.quit();
+}

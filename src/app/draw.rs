@@ -296,20 +296,34 @@ fn draw_overlay(f: &mut Frame, app: &App, o: &Overlay) {
                 .iter()
                 .enumerate()
                 .map(|(i, p)| {
+                    use crate::engine::PageStatus;
                     let mark = if i == app.engine.page { "●" } else { " " };
-                    let style = if i == *selected {
-                        Style::default().fg(Color::Black).bg(Color::Cyan)
-                    } else {
-                        Style::default()
+                    let (status, color) = match app.page_marks.get(i) {
+                        Some(PageStatus::Done) => ("✓", Color::Green),
+                        Some(PageStatus::Failed) => ("✗", Color::Red),
+                        Some(PageStatus::Begun) => ("◐", Color::Yellow),
+                        Some(PageStatus::Unvisited) | None => ("·", Color::DarkGray),
                     };
-                    Line::styled(
-                        format!(" {mark} {:>2}. {}", i + 1, clean_line(&p.title)),
-                        style,
-                    )
+                    let row = format!(" {:>2}. {}", i + 1, clean_line(&p.title));
+                    if i == *selected {
+                        let sel = Style::default().fg(Color::Black).bg(Color::Cyan);
+                        Line::styled(format!(" {mark} {status}{row}"), sel)
+                    } else {
+                        Line::from(vec![
+                            Span::raw(format!(" {mark} ")),
+                            Span::styled(status, Style::default().fg(color)),
+                            Span::raw(row),
+                        ])
+                    }
                 })
                 .collect::<Vec<_>>();
             let h = lines.len() as u16 + 2;
-            (" Pages (Enter opens, Esc closes) ", lines, 60, h)
+            (
+                " Pages: ✓ done ✗ failed ◐ begun · not yet (Enter opens) ",
+                lines,
+                64,
+                h,
+            )
         }
         Overlay::ConfirmQuit { busy } => (
             " Quit? ",

@@ -234,6 +234,10 @@ pub struct App {
     reload_at: Option<Instant>,
     /// A content error after a reload, shown over the lesson until fixed.
     pub banner: Option<String>,
+    /// The page list's marks, made in `prepare` while the list is open.
+    pub page_marks: Vec<crate::engine::PageStatus>,
+    /// The ids of each page's runnable actions (pages are parsed once per load).
+    page_actions: Vec<Vec<usize>>,
     /// `lectern present`: commands are typed; its keys are on.
     pub present: bool,
     pub zoom: Option<Zoom>,
@@ -300,6 +304,8 @@ impl App {
             reload_from: None,
             reload_at: None,
             banner: None,
+            page_marks: Vec::new(),
+            page_actions: Vec::new(),
             present: false,
             zoom: None,
         };
@@ -701,6 +707,7 @@ impl App {
             Ok(ws) => {
                 let scroll = self.scroll;
                 self.engine.reload(ws);
+                self.page_actions.clear();
                 self.laid_key = None;
                 self.folded = self.initial_folds();
                 self.scroll = scroll;
@@ -1333,6 +1340,28 @@ impl App {
                 );
             }
             _ => self.dash_drawn = None,
+        }
+        if matches!(self.overlay, Some(Overlay::Pages { .. })) {
+            let ws = &self.engine.ws;
+            if self.page_actions.len() != ws.pages.len() {
+                self.page_actions = (0..ws.pages.len())
+                    .map(|i| {
+                        crate::page::load(ws, i)
+                            .lesson
+                            .actions()
+                            .iter()
+                            .filter(|a| !matches!(a.action.kind, ActionKind::Section(_)))
+                            .map(|a| a.id)
+                            .collect()
+                    })
+                    .collect();
+            }
+            self.page_marks = self
+                .page_actions
+                .iter()
+                .enumerate()
+                .map(|(i, ids)| self.engine.page_status(i, ids))
+                .collect();
         }
         // The log overlay's files: read here, at most once a second, never while drawing.
         if matches!(self.overlay, Some(Overlay::SetupLog { .. })) {

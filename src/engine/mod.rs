@@ -120,6 +120,18 @@ pub const INTERNAL: ActionRef = ActionRef {
     id: 0,
 };
 
+/// Where the learner stands with a page, as the page list shows it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PageStatus {
+    Unvisited,
+    /// Visited, with actions not run (or still running).
+    Begun,
+    /// Visited, and every action went well.
+    Done,
+    /// An action's last outcome is a failure.
+    Failed,
+}
+
 /// What the learner chose when running an action.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct RunFlags {
@@ -283,6 +295,9 @@ impl Engine {
             self.page = page;
             self.doc = page::load(&self.ws, page);
         }
+        if let Some(p) = self.ws.pages.get(self.page) {
+            self.progress.visited.insert(p.name.clone());
+        }
         notice
     }
 
@@ -396,7 +411,37 @@ impl Engine {
         self.doc = page::load(&self.ws, index);
         self.cascades.clear();
         self.progress.page = Some(self.ws.pages[index].name.clone());
+        self.progress
+            .visited
+            .insert(self.ws.pages[index].name.clone());
         self.save();
+    }
+
+    /// Where the learner stands with page `i`, given the ids of its actions
+    /// that can be run: a failure shows first, then whether all of them went well.
+    pub fn page_status(&self, i: usize, actions: &[usize]) -> PageStatus {
+        let outcome = |id: &usize| self.outcomes.get(&ActionRef { page: i, id: *id });
+        if actions
+            .iter()
+            .any(|id| outcome(id).is_some_and(Outcome::is_failed))
+        {
+            return PageStatus::Failed;
+        }
+        let visited = self
+            .ws
+            .pages
+            .get(i)
+            .is_some_and(|p| self.progress.visited.contains(&p.name));
+        if !visited {
+            PageStatus::Unvisited
+        } else if actions
+            .iter()
+            .all(|id| outcome(id).is_some_and(Outcome::lets_the_lesson_go_on))
+        {
+            PageStatus::Done
+        } else {
+            PageStatus::Begun
+        }
     }
 
     pub fn action(&self, id: usize) -> Option<&Action> {

@@ -18,6 +18,9 @@ pub struct Progress {
     /// Settled action outcomes by page name, then action id.
     #[serde(default)]
     pub actions: BTreeMap<String, BTreeMap<usize, Saved>>,
+    /// Names of the pages the learner has been on.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeSet::is_empty")]
+    pub visited: std::collections::BTreeSet<String>,
 }
 
 impl Progress {
@@ -27,6 +30,14 @@ impl Progress {
             page: v["page"].as_str().map(String::from),
             trusted: v["trusted"].as_str().map(String::from),
             actions: BTreeMap::new(),
+            visited: v["visited"]
+                .as_array()
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|n| n.as_str().map(String::from))
+                        .collect()
+                })
+                .unwrap_or_default(),
         };
         if let Some(pages) = v["actions"].as_object() {
             for (page, acts) in pages {
@@ -58,6 +69,7 @@ mod tests {
         let mut p = Progress {
             page: Some("intro".into()),
             trusted: Some("abc".into()),
+            visited: ["intro".to_string(), "setup".to_string()].into(),
             ..Default::default()
         };
         let saved = Saved::from_outcome(&Outcome::Passed(Detail::exit(
