@@ -717,4 +717,7 @@ The editor the e key opens (else vi).
 .TP
 \fBXDG_STATE_HOME\fR
 Progress is kept in $XDG_STATE_HOME/lectern (default ~/.local/state/lectern).
+.TP
+\fBXDG_RUNTIME_DIR\fR
+Where \fBlectern present\fR and \fBlectern notes\fR meet (a private socket; else in the state folder).
 "#;
