@@ -72,6 +72,26 @@ fn draw_lesson(f: &mut Frame, app: &App, areas: &Areas) {
         .cloned()
         .collect();
     f.render_widget(Paragraph::new(lines).block(block), areas.lesson);
+    // Images over the lines kept for them, when all of them are in sight.
+    let inner = areas.lesson_inner;
+    for i in &app.laid.images {
+        if i.line < app.scroll || i.line + usize::from(i.rows) > app.scroll + h {
+            continue;
+        }
+        let Some(p) = app.images.drawn.get(&(i.url.clone(), i.cols, i.rows)) else {
+            continue;
+        };
+        let room = inner.width.saturating_sub(i.col as u16);
+        let r = Rect {
+            x: inner.x + i.col as u16,
+            y: inner.y + (i.line - app.scroll) as u16,
+            width: i.cols.min(room),
+            height: i.rows,
+        };
+        // The image's name, written under it, goes with the rest of its lines.
+        f.render_widget(Clear, Rect { width: room, ..r });
+        f.render_widget(ratatui_image::Image::new(p), r);
+    }
     // A content error after a live reload: said over the lesson until fixed.
     if let Some(b) = &app.banner {
         let r = Rect {

@@ -3,6 +3,7 @@
 //! engine alone: the app shows their outcomes and what the engine brings forward.
 
 pub mod draw;
+pub mod images;
 pub mod notes_view;
 pub mod run;
 
@@ -241,6 +242,8 @@ pub struct App {
     /// `lectern present`: commands are typed; its keys are on.
     pub present: bool,
     pub zoom: Option<Zoom>,
+    /// The lesson's images, decoded and ready to draw.
+    pub images: images::Images,
 }
 
 /// How long content must be quiet after a change before it is loaded again.
@@ -308,6 +311,7 @@ impl App {
             page_actions: Vec::new(),
             present: false,
             zoom: None,
+            images: Default::default(),
         };
         app.overlay = consent;
         app.selected = app.visible_cards().first().copied();
@@ -384,9 +388,13 @@ impl App {
                 None
             },
             now: Instant::now(),
+            images: &self.images.sizes,
         };
         self.laid = lesson_view::layout(&self.engine.doc.lesson, width, &st);
         self.laid_key = Some(key);
+        for i in &self.laid.images {
+            self.images.prepare(&i.url, i.cols, i.rows);
+        }
     }
 
     fn changed(&mut self) {
@@ -1322,6 +1330,21 @@ impl App {
             self.engine
                 .rt
                 .set_default_size(r.height.saturating_sub(2), r.width.saturating_sub(2));
+        }
+        if let Some(page) = self.engine.current_page() {
+            let urls: Vec<String> = self
+                .engine
+                .doc
+                .lesson
+                .images()
+                .into_iter()
+                .map(|(u, _)| u)
+                .collect();
+            let path = page.path.clone();
+            let tx = self.engine.rt.sender();
+            if self.images.want(&self.engine.ws, &path, &urls, &tx) {
+                self.changed();
+            }
         }
         self.relayout(self.areas.lesson_inner.width);
         self.highlight_editor_file();

@@ -185,6 +185,13 @@ async fn run_async(ws: Workshop, opts: Options) -> io::Result<()> {
 
     install_panic_hook();
     enable_raw_mode()?;
+    // Graphics (kitty, sixel, iTerm2) where the terminal says it has them;
+    // asked before input is read, so its answer is not taken for keys.
+    if crate::app::images::terminal_has_graphics() {
+        if let Ok(p) = ratatui_image::picker::Picker::from_query_stdio() {
+            app.images.picker = p;
+        }
+    }
     let _guard = TerminalGuard;
     // A plain clear: ratatui's `clear()` asks the terminal for the cursor position.
     execute!(

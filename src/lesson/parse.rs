@@ -759,13 +759,14 @@ mod tests {
         }
         assert!(text.contains("<div>kept</div>"), "{text}");
         assert!(text.contains("<!-- shown: code -->"), "{text}");
-        let (outputs, folded, outcomes) = Default::default();
+        let (outputs, folded, outcomes, images) = Default::default();
         let st = crate::ui::lesson_view::ViewState {
             outputs: &outputs,
             folded: &folded,
             outcomes: &outcomes,
             selected: None,
             now: std::time::Instant::now(),
+            images: &images,
         };
         let laid = crate::ui::lesson_view::layout(&l, 80, &st);
         let shown: String = laid
