@@ -345,7 +345,7 @@ impl Runner<'_> {
     }
 
     /// `--record`: every terminal that is not recorded yet on page `pi`
-    /// starts a recording of its own; returns what could not be recorded.
+    /// starts a recording of its own (one that cannot be written is said).
     fn record_terminals(&mut self, pi: usize) {
         let Some(dir) = &self.opts.record else {
             return;
@@ -461,6 +461,12 @@ impl Runner<'_> {
             Some(_) => a.common.test.budget.unwrap_or(self.opts.budget) * 2 + SAFETY_STEP,
             None => SAFETY,
         };
+        if let (Some(crate::action::Session::Named(n)), Some(_)) = (&command, &self.opts.record) {
+            // A terminal the command starts is recorded from its first byte.
+            if self.engine.rt.terminal(n).is_ok() {
+                self.record_terminals(r.page);
+            }
+        }
         self.engine.run(r.id);
         let settled = self.pump(Instant::now() + cap, |e| e.settled(r));
         let v = if settled {
