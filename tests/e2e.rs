@@ -801,6 +801,20 @@ fn present_types_commands_at_a_persons_pace() {
     l.wait_for("the terminal zoomed", |c| !c.contains("Typing at a person"));
     l.send(b"Z");
     l.wait_text("Typing at a person");
+    // Ctrl-C in the terminal while a command is typed: it never runs.
+    l.send(b"\r");
+    l.wait_text("typing ·");
+    l.send(b"1");
+    l.send(b"\x03");
+    l.wait_text("interrupted while it was typed");
+    l.send(b"\x1d");
+    std::thread::sleep(Duration::from_millis(800));
+    let c = l.contents();
+    assert_eq!(
+        c.matches("paused-64 abc").count(),
+        1,
+        "ran after Ctrl-C:\n{c}"
+    );
     l.quit();
 }
 

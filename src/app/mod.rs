@@ -873,6 +873,9 @@ impl App {
             }
             Intent::TermBytes(b) => {
                 if let Focus::Terminal(id) = self.focus {
+                    if b.contains(&0x03) {
+                        self.engine.cancel_typing(id);
+                    }
                     self.term_scroll.remove(&id);
                     if let Some(t) = self.engine.rt.terminals.get(id) {
                         if let Ok(mut p) = t.parser.lock() {

@@ -262,6 +262,11 @@ impl Engine {
         self.on_seen(seen);
     }
 
+    /// Ctrl-C typed into terminal `id` by a person: what lectern was typing there stops.
+    pub fn cancel_typing(&mut self, id: TermId) {
+        self.commands.cancel_typing(id);
+    }
+
     /// Pause typing or go on; returns whether it is paused now.
     pub fn toggle_typing_pause(&mut self) -> bool {
         self.commands.toggle_typing_pause()

@@ -148,6 +148,8 @@ pub struct Commands {
     pace: Option<Pace>,
     typing: Vec<Typing>,
     typing_paused: bool,
+    /// Verdicts decided outside a timer (typing cut short), given at the next one.
+    told: Vec<Seen>,
     /// A small xorshift state for the jitter (no need for a random source).
     jitter: u64,
 }
@@ -211,6 +213,21 @@ impl Commands {
         }
         self.typing_paused = false;
         out
+    }
+
+    /// Stop typing into terminal `id` (Ctrl-C went to it): a command whose
+    /// Enter did not go in never ran; the lines of one that did stay untyped.
+    pub fn cancel_typing(&mut self, id: TermId) {
+        let (cut, keep): (Vec<Typing>, Vec<Typing>) = std::mem::take(&mut self.typing)
+            .into_iter()
+            .partition(|t| t.terms.contains(&id));
+        self.typing = keep;
+        for t in cut.into_iter().filter(|t| !t.entered) {
+            self.told.push(Seen::Action(
+                t.exec.action,
+                Outcome::Skipped("interrupted while it was typed: not run".into()),
+            ));
+        }
     }
 
     /// The time between two characters: 1/pace, give or take 40%.
@@ -519,6 +536,7 @@ impl Commands {
             Err(e) => return Outcome::failed(e),
         };
         for id in ids {
+            self.cancel_typing(id);
             self.interrupt_one(rt, id, INTERRUPT_GRACE);
         }
         Outcome::passed("Ctrl-C sent")
@@ -600,7 +618,7 @@ impl Commands {
             .values()
             .flat_map(|t| t.pending.iter())
             .filter_map(|p| p.next_key);
-        let look = self.watching().then(|| Instant::now() + LOOK);
+        let look = (self.watching() || !self.told.is_empty()).then(|| Instant::now() + LOOK);
         let typing = self
             .typing
             .iter()
@@ -662,7 +680,7 @@ impl Commands {
     /// Advance timers: queued commands, budgets, programs that wait for keys,
     /// keys to type, multi-line settling, interrupt escalation.
     pub fn on_timer(&mut self, rt: &mut Runtime, mode: Mode, now: Instant) -> Vec<Seen> {
-        let mut out = Vec::new();
+        let mut out = std::mem::take(&mut self.told);
         self.type_due(rt, now, &mut out);
         self.settle_multiline(now, &mut out);
         self.run_queued(rt, now, &mut out);
