@@ -7,7 +7,7 @@ mod parse;
 use std::ops::Range;
 
 use crate::action::Action;
-pub use parse::parse;
+pub use parse::{parse, without_notes};
 
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Lesson {
