@@ -28,6 +28,23 @@ enum Command {
     /// Open the workshop in the terminal app (the default).
     #[command(after_help = EXAMPLES_RUN)]
     Run(RunArgs),
+    /// Present the workshop to a class: commands are typed at a person's pace,
+    /// panes zoom to the whole screen, `lectern notes` follows in another window.
+    #[command(after_help = EXAMPLES_PRESENT)]
+    Present {
+        #[command(flatten)]
+        run: RunArgs,
+        /// How fast commands are typed, in characters a second (a little jitter is added).
+        #[arg(long, value_name = "N", default_value_t = 25.0, value_parser = parse_speed)]
+        typing_speed: f64,
+    },
+    /// Show the speaker notes of a `lectern present` of the same workshop, in a
+    /// second terminal window: notes, elapsed time, the clock, the next page.
+    #[command(after_help = EXAMPLES_NOTES)]
+    Notes {
+        #[command(flatten)]
+        common: CommonArgs,
+    },
     /// Check a workshop's content and report problems with file:line:col.
     #[command(after_help = EXAMPLES_CHECK)]
     Check {
@@ -63,6 +80,10 @@ enum Command {
         /// Let file actions reach outside the workshop's files.
         #[arg(long)]
         allow_outside_files: bool,
+        /// Record each terminal's output on each page to DIR, as asciicast v2
+        /// files named NN-PAGE.terminal-NAME.cast.
+        #[arg(long, value_name = "DIR")]
+        record: Option<PathBuf>,
     },
     /// Write a folder that Educates deploys on Kubernetes: the Workshop
     /// resource, the workshop's files, and its services as compose services.
@@ -152,6 +173,15 @@ Examples:
   lectern run                      # the workshop in this folder
   lectern run my-workshop --restart
   lectern run . --var load_duration=30s";
+const EXAMPLES_PRESENT: &str = "\
+Examples:
+  lectern present                  # the workshop in this folder, for a class
+  lectern present . --typing-speed 15 --record class.cast
+  lectern notes                    # in a second window: the speaker notes";
+const EXAMPLES_NOTES: &str = "\
+Examples:
+  lectern present my-workshop      # in the window the class sees
+  lectern notes my-workshop        # in a second window, for the presenter only";
 const EXAMPLES_CHECK: &str = "\
 Examples:
   lectern check                    # the workshop in this folder
@@ -162,7 +192,8 @@ Examples:
   lectern test                     # the workshop in this folder
   lectern test . --page 2 --budget 30s
   lectern test . --dry-run         # resolve every action, run none
-  lectern test . --junit target/lectern-test.xml";
+  lectern test . --junit target/lectern-test.xml
+  lectern test . --record casts    # then: asciinema play casts/02-setup.terminal-1.cast";
 const EXAMPLES_EXPORT: &str = "\
 Examples:
   lectern export . --out ../my-workshop-class
@@ -212,6 +243,9 @@ struct RunArgs {
     /// Let editor and file actions reach files outside the workshop's folder.
     #[arg(long)]
     allow_outside_files: bool,
+    /// Record the whole screen to FILE as an asciicast v2 recording (`asciinema play FILE`).
+    #[arg(long, value_name = "FILE")]
+    record: Option<PathBuf>,
 }
 
 #[derive(Copy, Clone, PartialEq, Eq, ValueEnum)]
@@ -236,7 +270,7 @@ fn main() -> ExitCode {
     // Commands that start processes run under a keeper that outlives them all.
     if matches!(
         cli.command,
-        None | Some(Command::Run(_) | Command::Test { .. })
+        None | Some(Command::Run(_) | Command::Present { .. } | Command::Test { .. })
     ) {
         lectern::runtime::keeper::protect();
     }
@@ -269,6 +303,7 @@ fn main() -> ExitCode {
             page,
             in_place,
             allow_outside_files,
+            record,
         }) => {
             let opts = lectern::headless::TestOptions {
                 budget,
@@ -277,6 +312,7 @@ fn main() -> ExitCode {
                 page,
                 in_place,
                 allow_outside: allow_outside_files,
+                record,
             };
             let load = LoadOptions {
                 pathway: common.pathway.clone(),
@@ -299,8 +335,15 @@ fn main() -> ExitCode {
             write_stdout(&script)
         }
         Some(Command::Man { out_dir }) => cmd_man(out_dir.as_deref()),
-        Some(Command::Run(args)) => cmd_run(&args),
-        None => cmd_run(&cli.run),
+        Some(Command::Run(args)) => cmd_run(&args, None),
+        Some(Command::Notes { common }) => cmd_notes(&common),
+        Some(Command::Present { run, typing_speed }) => cmd_run(
+            &run,
+            Some(lectern::engine::terminals::Pace {
+                chars_per_sec: typing_speed,
+            }),
+        ),
+        None => cmd_run(&cli.run, None),
     };
     // Whatever is left below lectern (a job that left its session) goes now.
     lectern::runtime::keeper::stop_descendants();
@@ -488,7 +531,32 @@ fn cmd_render_dashboard(
     Ok(ExitCode::SUCCESS)
 }
 
-fn cmd_run(args: &RunArgs) -> Result<ExitCode, ExitCode> {
+fn cmd_notes(common: &CommonArgs) -> Result<ExitCode, ExitCode> {
+    let ws = load(common)?;
+    let store = lectern::runtime::Store::for_workshop(&ws);
+    let socket = lectern::runtime::notes_socket::socket_path(store.dir());
+    match lectern::app::notes_view::run(&socket) {
+        Ok(()) => Ok(ExitCode::SUCCESS),
+        Err(e) => {
+            eprintln!("lectern: {e}");
+            Err(ExitCode::from(2))
+        }
+    }
+}
+
+fn parse_speed(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(n) if (1.0..=1000.0).contains(&n) => Ok(n),
+        _ => Err(format!(
+            "`{s}` is not a typing speed: characters a second, from 1 to 1000"
+        )),
+    }
+}
+
+fn cmd_run(
+    args: &RunArgs,
+    present: Option<lectern::engine::terminals::Pace>,
+) -> Result<ExitCode, ExitCode> {
     let ws = load(&args.common)?;
     let opts = lectern::app::run::Options {
         trust: args.trust,
@@ -501,6 +569,8 @@ fn cmd_run(args: &RunArgs) -> Result<ExitCode, ExitCode> {
                 vars: args.common.vars.clone(),
             },
         )),
+        present,
+        record: args.record.clone(),
     };
     match lectern::app::run::run(ws, opts) {
         Ok(()) => Ok(ExitCode::SUCCESS),
@@ -647,4 +717,7 @@ The editor the e key opens (else vi).
 .TP
 \fBXDG_STATE_HOME\fR
 Progress is kept in $XDG_STATE_HOME/lectern (default ~/.local/state/lectern).
+.TP
+\fBXDG_RUNTIME_DIR\fR
+Where \fBlectern present\fR and \fBlectern notes\fR meet (a private socket; else in the state folder).
 "#;

@@ -32,6 +32,7 @@ pub fn load(workshop: &Workshop, index: usize) -> PageDoc {
                     span: 0..0,
                     line: 1,
                 }],
+                notes: Vec::new(),
             },
             diagnostics: vec![Diagnostic::error(&page.path, msg).with_help(
                 "convert the page to Markdown (.md); the action blocks keep the same names",

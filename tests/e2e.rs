@@ -28,6 +28,17 @@ fn fixture(name: &str) -> PathBuf {
 
 impl Lectern {
     fn start(workshop: &Path, state: &Path, args: &[&str], env: &[(&str, &str)]) -> Lectern {
+        Lectern::start_with(&[], workshop, state, args, env)
+    }
+
+    /// `lectern SUB... WORKSHOP ARGS...` (a subcommand such as `present`).
+    fn start_with(
+        sub: &[&str],
+        workshop: &Path,
+        state: &Path,
+        args: &[&str],
+        env: &[(&str, &str)],
+    ) -> Lectern {
         let pty = native_pty_system();
         let pair = pty
             .openpty(PtySize {
@@ -38,6 +49,7 @@ impl Lectern {
             })
             .expect("pty");
         let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_lectern"));
+        cmd.args(sub);
         cmd.arg(workshop);
         cmd.args(args);
         cmd.env("XDG_STATE_HOME", state);
@@ -719,5 +731,234 @@ fn an_edited_page_shows_at_once_and_a_broken_one_says_where() {
     .unwrap();
     let screen = l.wait_text("01.md:6");
     assert!(screen.contains("✗"), "{screen}");
+    l.quit();
+}
+
+/// What follows the shell's prompt on the terminal pane's line where `needle`
+/// was typed (the lesson beside it shows the same command on its card).
+fn typed(screen: &str, needle: &str) -> Option<String> {
+    screen
+        .lines()
+        .filter_map(|l| l.find("root@").map(|at| &l[at..]))
+        .find(|l| l.contains(needle))
+        .map(|l| l.trim_end().to_string())
+}
+
+#[test]
+fn present_types_commands_at_a_persons_pace() {
+    let state = tempfile::tempdir().unwrap();
+    let mut l = Lectern::start_with(
+        &["present"],
+        &fixture("present"),
+        state.path(),
+        &["--restart", "--typing-speed", "12"],
+        &[],
+    );
+    l.wait_text("Typing at a person");
+    // HTML comments and speaker notes are not in the lesson.
+    let c = l.wait_text("root@");
+    assert!(
+        !c.contains("for authors only") && !c.contains("Welcome"),
+        "{c}"
+    );
+    // Card 1, typed: seen part-way (the command not all there, nothing run yet).
+    l.send(b"\r");
+    let mid = l.wait_for("the command part-typed", |c| typed(c, "echo typ").is_some());
+    let line = typed(&mid, "echo typ").unwrap();
+    assert!(!line.contains("xyz"), "typed at once: {line}");
+    assert!(!mid.contains("typed-42 "), "ran before Enter:\n{mid}");
+    assert!(!mid.contains("exit 0"), "a verdict before Enter:\n{mid}");
+    assert!(mid.contains("typing"), "the card says typing:\n{mid}");
+    // Then all of it, Enter, and the command's own verdict.
+    l.wait_text("typed-42 abcdefghijklmnopqrstuvwxyz");
+    l.wait_text("✓ exit 0");
+    // Card 2: f finishes typing at once.
+    l.send(b"\t\r");
+    l.wait_for("typing", |c| typed(c, "echo fin").is_some());
+    l.send(b"f");
+    l.wait_text("finished-49 abcdefghijklmnopqrstuvwxyz0123456789");
+    l.wait_for("two verdicts", |c| c.matches("✓ exit 0").count() >= 2);
+    // Card 3: s pauses typing; nothing more is typed until s again.
+    l.send(b"\t\r");
+    l.wait_for("typing", |c| typed(c, "echo pau").is_some());
+    l.send(b"s");
+    let paused = l.wait_text("typing paused");
+    let at = typed(&paused, "echo pau").unwrap();
+    assert!(!at.contains("xyz"), "typed at once: {at}");
+    std::thread::sleep(Duration::from_millis(800));
+    let later = typed(&l.contents(), "echo pau").unwrap();
+    assert_eq!(at, later, "typing went on while paused");
+    l.send(b"s");
+    l.wait_text("paused-64 abcdefghijklmnopqrstuvwxyz");
+    l.wait_for("three verdicts", |c| c.matches("✓ exit 0").count() >= 3);
+    // z: the lesson takes the whole screen (the terminal is gone), z again: back.
+    l.send(b"z");
+    l.wait_for("the lesson zoomed", |c| !c.contains("root@"));
+    l.send(b"z");
+    l.wait_text("root@");
+    // Z: the terminal alone (the lesson's text is gone).
+    l.send(b"Z");
+    l.wait_for("the terminal zoomed", |c| !c.contains("Typing at a person"));
+    l.send(b"Z");
+    l.wait_text("Typing at a person");
+    // Ctrl-C in the terminal while a command is typed: it never runs.
+    l.send(b"\r");
+    l.wait_text("typing ·");
+    l.send(b"1");
+    l.send(b"\x03");
+    l.wait_text("interrupted while it was typed");
+    l.send(b"\x1d");
+    std::thread::sleep(Duration::from_millis(800));
+    let c = l.contents();
+    assert_eq!(
+        c.matches("paused-64 abc").count(),
+        1,
+        "ran after Ctrl-C:\n{c}"
+    );
+    l.quit();
+}
+
+#[test]
+fn the_notes_window_follows_the_presenter_over_a_private_socket() {
+    use std::os::unix::fs::PermissionsExt;
+    let state = tempfile::tempdir().unwrap();
+    let run = tempfile::tempdir().unwrap();
+    let env = [("XDG_RUNTIME_DIR", run.path().to_str().unwrap())];
+    let mut p = Lectern::start_with(
+        &["present"],
+        &fixture("present"),
+        state.path(),
+        &["--restart"],
+        &env,
+    );
+    p.wait_text("Typing at a person");
+    let mut n = Lectern::start_with(&["notes"], &fixture("present"), state.path(), &[], &env);
+    let c = n.wait_text("Welcome everyone.");
+    assert!(c.contains("Say why the echo matters."), "{c}");
+    assert!(c.contains("Next: Second Steps"), "{c}");
+    assert!(c.contains("page 1/2: First Steps"), "{c}");
+    assert!(c.contains("elapsed 0:0"), "{c}");
+    assert!(!c.contains("for authors only"), "{c}");
+    // The socket and its folder are the user's alone.
+    let sock = std::fs::read_dir(run.path().join("lectern"))
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .find(|p| p.to_string_lossy().ends_with(".notes.sock"))
+        .expect("the notes socket");
+    let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(&sock), 0o600);
+    assert_eq!(mode(&run.path().join("lectern")), 0o700);
+    // The presenter turns the page: the notes window follows.
+    p.send(b"n");
+    let c = n.wait_text("Wrap up.");
+    assert!(c.contains("this is the last page"), "{c}");
+    assert!(!c.contains("Welcome everyone."), "{c}");
+    // The presenter goes: the window says so and waits.
+    p.quit();
+    n.wait_text("the presenter has gone");
+    n.send(b"q");
+    n.wait_exit();
+}
+
+#[test]
+fn present_records_the_whole_screen_as_it_goes() {
+    let state = tempfile::tempdir().unwrap();
+    let file = state.path().join("class.cast");
+    let mut l = Lectern::start_with(
+        &["present"],
+        &fixture("present"),
+        state.path(),
+        &[
+            "--restart",
+            "--typing-speed",
+            "200",
+            "--record",
+            file.to_str().unwrap(),
+        ],
+        &[],
+    );
+    l.wait_text("root@");
+    l.send(b"\r");
+    l.wait_text("✓ exit 0");
+    // Written as it goes: what was shown is in the file before lectern ends.
+    let read = |p: &Path| -> Vec<serde_json::Value> {
+        std::fs::read_to_string(p)
+            .unwrap()
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{l}: {e}")))
+            .collect()
+    };
+    let text = |lines: &[serde_json::Value]| -> String {
+        lines[1..]
+            .iter()
+            .filter(|e| e[1] == "o")
+            .map(|e| e[2].as_str().unwrap().to_string())
+            .collect()
+    };
+    let end = Instant::now() + DEADLINE;
+    while !text(&read(&file)).contains("typed-42") {
+        assert!(Instant::now() < end, "the recording lags the screen");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    l.quit();
+    let lines = read(&file);
+    let head = &lines[0];
+    assert_eq!(head["version"], 2);
+    assert_eq!(head["width"], 130);
+    assert_eq!(head["height"], 40);
+    assert!(head["timestamp"].as_u64().unwrap() > 1_600_000_000);
+    let mut last = 0.0;
+    for e in &lines[1..] {
+        let t = e[0].as_f64().unwrap();
+        assert!(t >= last && (e[1] == "o" || e[1] == "r"), "{e}");
+        last = t;
+    }
+    // Replayed, the recording shows what the screen showed.
+    let mut screen = vt100::Parser::new(40, 130, 0);
+    screen.process(text(&lines).as_bytes());
+    let shown = screen.screen().contents();
+    assert!(shown.contains("Typing at a person"), "{shown}");
+}
+
+#[test]
+fn the_page_list_shows_each_pages_status() {
+    let state = tempfile::tempdir().unwrap();
+    let mut l = Lectern::start(&fixture("present"), state.path(), &["--restart"], &[]);
+    l.wait_text("root@");
+    l.send(b"\r");
+    l.wait_text("✓ exit 0");
+    l.send(b"l");
+    let c = l.wait_text("✓ done");
+    assert!(c.contains("◐  1. First Steps"), "{c}");
+    assert!(c.contains("·  2. Second Steps"), "{c}");
+    l.send(b"\x1b");
+    l.wait_for("the list to close", |c| !c.contains("✓ done"));
+    l.send(b"\t\r");
+    l.wait_for("two verdicts", |c| c.matches("✓ exit 0").count() >= 2);
+    l.send(b"\t\r");
+    l.wait_for("three verdicts", |c| c.matches("✓ exit 0").count() >= 3);
+    // A page without actions is done once seen.
+    l.send(b"n");
+    l.wait_text("The second page.");
+    l.send(b"l");
+    let c = l.wait_text("✓ done");
+    assert!(c.contains("✓  1. First Steps"), "{c}");
+    assert!(c.contains("✓  2. Second Steps"), "{c}");
+    l.send(b"\x1b");
+    l.wait_for("the list to close", |c| !c.contains("✓ done"));
+    l.quit();
+    // A failed action marks its page.
+    let state = tempfile::tempdir().unwrap();
+    let mut l = Lectern::start(&fixture("e2e"), state.path(), &["--restart"], &[]);
+    l.wait_text("root@");
+    l.send(b"\t\r");
+    l.wait_text("✗ exit 3");
+    l.send(b"l");
+    let c = l.wait_text("✓ done");
+    assert!(c.contains("✗  1. Basics"), "{c}");
+    assert!(c.contains("·  2. Flood Page"), "{c}");
+    l.send(b"\x1b");
+    l.wait_for("the list to close", |c| !c.contains("✓ done"));
     l.quit();
 }

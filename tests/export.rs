@@ -490,3 +490,19 @@ fn bad_input_is_refused_with_the_file_and_what_to_do() {
         "{err}"
     );
 }
+
+#[test]
+fn speaker_notes_are_not_exported() {
+    let out = tempfile::tempdir().unwrap();
+    let dest = out.path().join("class");
+    export(&repo().join("tests/fixtures/present"), &dest);
+    let page = std::fs::read_to_string(dest.join("workshop/content/first.md")).unwrap();
+    assert!(!page.contains("Welcome everyone."), "{page}");
+    assert!(!page.contains("notes:"), "{page}");
+    // Other comments and the rest of the page are the author's, kept as written.
+    assert!(
+        page.contains("<!-- a comment for authors only -->"),
+        "{page}"
+    );
+    assert!(page.contains("command: echo typed-$((6*7))"), "{page}");
+}

@@ -72,6 +72,26 @@ fn draw_lesson(f: &mut Frame, app: &App, areas: &Areas) {
         .cloned()
         .collect();
     f.render_widget(Paragraph::new(lines).block(block), areas.lesson);
+    // Images over the lines kept for them, when all of them are in sight.
+    let inner = areas.lesson_inner;
+    for i in &app.laid.images {
+        if i.line < app.scroll || i.line + usize::from(i.rows) > app.scroll + h {
+            continue;
+        }
+        let Some(p) = app.images.drawn.get(&(i.url.clone(), i.cols, i.rows)) else {
+            continue;
+        };
+        let room = inner.width.saturating_sub(i.col as u16);
+        let r = Rect {
+            x: inner.x + i.col as u16,
+            y: inner.y + (i.line - app.scroll) as u16,
+            width: i.cols.min(room),
+            height: i.rows,
+        };
+        // The image's name, written under it, goes with the rest of its lines.
+        f.render_widget(Clear, Rect { width: room, ..r });
+        f.render_widget(ratatui_image::Image::new(p), r);
+    }
     // A content error after a live reload: said over the lesson until fixed.
     if let Some(b) = &app.banner {
         let r = Rect {
@@ -190,6 +210,13 @@ fn draw_status(f: &mut Frame, app: &App, area: Rect) {
         .and_then(|p| p.exit_sign.clone())
         .unwrap_or_else(|| "Continue".into());
     let hint = match app.focus {
+        Focus::Lesson if app.present && app.engine.typing() => {
+            if app.engine.typing_paused() {
+                "typing paused · s go on · f finish".to_string()
+            } else {
+                "typing · f finish · s pause".to_string()
+            }
+        }
         Focus::Lesson => format!("? help · Tab action · Enter run · n {next} · q quit"),
         Focus::Terminal(_) | Focus::View => "Ctrl-] back to the lesson".to_string(),
     };
@@ -289,20 +316,34 @@ fn draw_overlay(f: &mut Frame, app: &App, o: &Overlay) {
                 .iter()
                 .enumerate()
                 .map(|(i, p)| {
+                    use crate::engine::PageStatus;
                     let mark = if i == app.engine.page { "●" } else { " " };
-                    let style = if i == *selected {
-                        Style::default().fg(Color::Black).bg(Color::Cyan)
-                    } else {
-                        Style::default()
+                    let (status, color) = match app.page_marks.get(i) {
+                        Some(PageStatus::Done) => ("✓", Color::Green),
+                        Some(PageStatus::Failed) => ("✗", Color::Red),
+                        Some(PageStatus::Begun) => ("◐", Color::Yellow),
+                        Some(PageStatus::Unvisited) | None => ("·", Color::DarkGray),
                     };
-                    Line::styled(
-                        format!(" {mark} {:>2}. {}", i + 1, clean_line(&p.title)),
-                        style,
-                    )
+                    let row = format!(" {:>2}. {}", i + 1, clean_line(&p.title));
+                    if i == *selected {
+                        let sel = Style::default().fg(Color::Black).bg(Color::Cyan);
+                        Line::styled(format!(" {mark} {status}{row}"), sel)
+                    } else {
+                        Line::from(vec![
+                            Span::raw(format!(" {mark} ")),
+                            Span::styled(status, Style::default().fg(color)),
+                            Span::raw(row),
+                        ])
+                    }
                 })
                 .collect::<Vec<_>>();
             let h = lines.len() as u16 + 2;
-            (" Pages (Enter opens, Esc closes) ", lines, 60, h)
+            (
+                " Pages: ✓ done ✗ failed ◐ begun · not yet (Enter opens) ",
+                lines,
+                64,
+                h,
+            )
         }
         Overlay::ConfirmQuit { busy } => (
             " Quit? ",

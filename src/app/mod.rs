@@ -3,6 +3,8 @@
 //! engine alone: the app shows their outcomes and what the engine brings forward.
 
 pub mod draw;
+pub mod images;
+pub mod notes_view;
 pub mod run;
 
 use std::collections::{HashMap, HashSet};
@@ -26,6 +28,14 @@ pub enum Focus {
     Terminal(TermId),
     /// The editor or the dashboard shown on the right.
     View,
+}
+
+/// A pane enlarged to the whole screen (the presenter's zoom).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Zoom {
+    Lesson,
+    /// The right side: the terminal shown, the editor or a dashboard.
+    Side,
 }
 
 /// What the right side shows.
@@ -101,6 +111,12 @@ pub enum Intent {
     InputBackspace,
     /// A key on the dashboard shown: its time range, panels, refresh.
     Dash(DashIntent),
+    /// Enlarge this pane to the whole screen, or put it back.
+    ToggleZoom(Zoom),
+    /// Present mode: type the rest of the command at once.
+    FinishTyping,
+    /// Present mode: pause typing, or go on.
+    PauseTyping,
     /// Test-only: proves the panic hook restores the terminal.
     Panic,
 }
@@ -219,6 +235,15 @@ pub struct App {
     reload_at: Option<Instant>,
     /// A content error after a reload, shown over the lesson until fixed.
     pub banner: Option<String>,
+    /// The page list's marks, made in `prepare` while the list is open.
+    pub page_marks: Vec<crate::engine::PageStatus>,
+    /// The ids of each page's runnable actions (pages are parsed once per load).
+    page_actions: Vec<Vec<usize>>,
+    /// `lectern present`: commands are typed; its keys are on.
+    pub present: bool,
+    pub zoom: Option<Zoom>,
+    /// The lesson's images, decoded and ready to draw.
+    pub images: images::Images,
 }
 
 /// How long content must be quiet after a change before it is loaded again.
@@ -282,6 +307,11 @@ impl App {
             reload_from: None,
             reload_at: None,
             banner: None,
+            page_marks: Vec::new(),
+            page_actions: Vec::new(),
+            present: false,
+            zoom: None,
+            images: Default::default(),
         };
         app.overlay = consent;
         app.selected = app.visible_cards().first().copied();
@@ -358,9 +388,13 @@ impl App {
                 None
             },
             now: Instant::now(),
+            images: &self.images.sizes,
         };
         self.laid = lesson_view::layout(&self.engine.doc.lesson, width, &st);
         self.laid_key = Some(key);
+        for i in &self.laid.images {
+            self.images.prepare(&i.url, i.cols, i.rows);
+        }
     }
 
     fn changed(&mut self) {
@@ -681,6 +715,7 @@ impl App {
             Ok(ws) => {
                 let scroll = self.scroll;
                 self.engine.reload(ws);
+                self.page_actions.clear();
                 self.laid_key = None;
                 self.folded = self.initial_folds();
                 self.scroll = scroll;
@@ -838,6 +873,9 @@ impl App {
             }
             Intent::TermBytes(b) => {
                 if let Focus::Terminal(id) = self.focus {
+                    if b.contains(&0x03) {
+                        self.engine.cancel_typing(id);
+                    }
                     self.term_scroll.remove(&id);
                     if let Some(t) = self.engine.rt.terminals.get(id) {
                         if let Ok(mut p) = t.parser.lock() {
@@ -1012,6 +1050,30 @@ impl App {
                 }
             }
             Intent::Dash(d) => self.dash_intent(d),
+            Intent::ToggleZoom(z) => {
+                self.zoom = if self.zoom == Some(z) { None } else { Some(z) };
+                self.changed();
+            }
+            Intent::FinishTyping => {
+                if self.engine.typing() {
+                    self.engine.finish_typing();
+                    self.take_notes();
+                } else {
+                    self.notice = Some("nothing is being typed".into());
+                }
+            }
+            Intent::PauseTyping => {
+                if self.engine.typing() {
+                    let paused = self.engine.toggle_typing_pause();
+                    self.notice = Some(if paused {
+                        "typing paused (s goes on, f finishes)".into()
+                    } else {
+                        "typing goes on".into()
+                    });
+                } else {
+                    self.notice = Some("nothing is being typed".into());
+                }
+            }
             Intent::Panic => panic!("test-only panic requested (LECTERN_TEST_PANIC)"),
         }
     }
@@ -1205,9 +1267,28 @@ impl App {
 
     /// Compute areas, size the PTYs to their panes and lay out the lesson.
     pub fn prepare(&mut self, area: Rect) {
-        let ids: Vec<usize> = self.engine.rt.terminals.iter().map(|t| t.id).collect();
-        let (lesson, terms, status) = ui::layout(area, ids.len());
+        let mut ids: Vec<usize> = self.engine.rt.terminals.iter().map(|t| t.id).collect();
+        let (mut lesson, mut terms, status) = ui::layout(area, ids.len());
         let active = self.active_term.min(ids.len().saturating_sub(1));
+        match self.zoom {
+            Some(Zoom::Lesson) => {
+                lesson = Rect {
+                    height: status.y.saturating_sub(area.y),
+                    ..area
+                };
+                terms = Rect::default();
+            }
+            Some(Zoom::Side) if !ids.is_empty() => {
+                terms = Rect {
+                    height: status.y.saturating_sub(area.y),
+                    ..area
+                };
+                lesson = Rect::default();
+                // The terminal shown alone, never stacked with the others.
+                ids = vec![active];
+            }
+            _ => {}
+        }
         let (tabs, mut panes) = ui::term_areas(terms, &ids, active);
         self.areas.view = Rect::default();
         if self.view != View::Terminals {
@@ -1253,6 +1334,21 @@ impl App {
                 .rt
                 .set_default_size(r.height.saturating_sub(2), r.width.saturating_sub(2));
         }
+        if let Some(page) = self.engine.current_page() {
+            let urls: Vec<String> = self
+                .engine
+                .doc
+                .lesson
+                .images()
+                .into_iter()
+                .map(|(u, _)| u)
+                .collect();
+            let path = page.path.clone();
+            let tx = self.engine.rt.sender();
+            if self.images.want(&self.engine.ws, &path, &urls, &tx) {
+                self.changed();
+            }
+        }
         self.relayout(self.areas.lesson_inner.width);
         self.highlight_editor_file();
         // The dashboard shown is drawn off screen when it changed, not per frame.
@@ -1270,6 +1366,28 @@ impl App {
                 );
             }
             _ => self.dash_drawn = None,
+        }
+        if matches!(self.overlay, Some(Overlay::Pages { .. })) {
+            let ws = &self.engine.ws;
+            if self.page_actions.len() != ws.pages.len() {
+                self.page_actions = (0..ws.pages.len())
+                    .map(|i| {
+                        crate::page::load(ws, i)
+                            .lesson
+                            .actions()
+                            .iter()
+                            .filter(|a| !matches!(a.action.kind, ActionKind::Section(_)))
+                            .map(|a| a.id)
+                            .collect()
+                    })
+                    .collect();
+            }
+            self.page_marks = self
+                .page_actions
+                .iter()
+                .enumerate()
+                .map(|(i, ids)| self.engine.page_status(i, ids))
+                .collect();
         }
         // The log overlay's files: read here, at most once a second, never while drawing.
         if matches!(self.overlay, Some(Overlay::SetupLog { .. })) {

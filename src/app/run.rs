@@ -18,7 +18,7 @@ use ratatui::backend::CrosstermBackend;
 use ratatui::layout::Rect;
 use ratatui::Terminal;
 
-use super::{App, DashIntent, Focus, Intent, Overlay, View};
+use super::{App, DashIntent, Focus, Intent, Overlay, View, Zoom};
 use crate::engine::{self, Engine, Mode};
 use crate::runtime::{procs, Store};
 use crate::ui;
@@ -35,6 +35,48 @@ pub struct Options {
     pub allow_outside_files: bool,
     /// Where the workshop came from, to load it again when its content changes.
     pub reload: Option<(std::path::PathBuf, crate::workshop::LoadOptions)>,
+    /// `lectern present`: how fast the lesson's commands are typed.
+    pub present: Option<crate::engine::terminals::Pace>,
+    /// Record the whole screen to this asciicast file.
+    pub record: Option<std::path::PathBuf>,
+}
+
+/// Where the screen is written: the terminal, and the recording when there is one.
+/// A frame goes to the recording as one event, when it is flushed.
+struct Out {
+    stdout: io::Stdout,
+    /// Shared with the event loop, which records resizes.
+    cast: Recording,
+    frame: Vec<u8>,
+}
+
+/// The recording, and why it stopped when it could not be written (the app
+/// goes on without it and says so).
+type Recording =
+    std::sync::Arc<std::sync::Mutex<(Option<crate::runtime::cast::Cast>, Option<String>)>>;
+
+impl Write for Out {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let n = self.stdout.write(buf)?;
+        if self.cast.lock().is_ok_and(|c| c.0.is_some()) {
+            self.frame.extend_from_slice(&buf[..n]);
+        }
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.stdout.flush()?;
+        let frame = std::mem::take(&mut self.frame);
+        if let Ok(mut c) = self.cast.lock() {
+            if let Some(Err(e)) = c.0.as_mut().map(|cast| cast.output(&frame)) {
+                *c = (
+                    None,
+                    Some(format!("recording stopped: cannot write it: {e}")),
+                );
+            }
+        }
+        Ok(())
+    }
 }
 
 /// Put the user's terminal back as it was. Safe to call more than once.
@@ -108,7 +150,12 @@ async fn run_async(ws: Workshop, opts: Options) -> io::Result<()> {
             downloads: engine::files::downloads_dir(),
         },
     );
+    let mut engine = engine;
+    if let Some(pace) = opts.present {
+        engine.set_typing(pace);
+    }
     let mut app = App::new(engine, opts.restart, opts.trust);
+    app.present = opts.present.is_some();
     app.reload_from = opts.reload.clone();
     // Live reload: edits to the workshop's content show without a restart.
     let _watcher = opts.reload.as_ref().and_then(|_| {
@@ -119,18 +166,42 @@ async fn run_async(ws: Workshop, opts: Options) -> io::Result<()> {
         )
     });
 
+    // The recording starts before the screen is taken, so it replays from a clear screen.
+    let cast = match &opts.record {
+        Some(path) => Some(
+            crate::runtime::cast::Cast::create(path, cols, rows, Some(&app.engine.ws.title))
+                .map_err(|e| {
+                    io::Error::other(format!("cannot record to {}: {e}", path.display()))
+                })?,
+        ),
+        None => None,
+    };
+    let recording: Recording = std::sync::Arc::new(std::sync::Mutex::new((cast, None)));
+    let mut out = Out {
+        stdout: io::stdout(),
+        cast: recording.clone(),
+        frame: Vec::new(),
+    };
+
     install_panic_hook();
     enable_raw_mode()?;
+    // Graphics (kitty, sixel, iTerm2) where the terminal says it has them;
+    // asked before input is read, so its answer is not taken for keys.
+    if crate::app::images::terminal_has_graphics() {
+        if let Ok(p) = ratatui_image::picker::Picker::from_query_stdio() {
+            app.images.picker = p;
+        }
+    }
     let _guard = TerminalGuard;
     // A plain clear: ratatui's `clear()` asks the terminal for the cursor position.
     execute!(
-        io::stdout(),
+        out,
         EnterAlternateScreen,
         EnableMouseCapture,
         EnableBracketedPaste,
         crossterm::terminal::Clear(crossterm::terminal::ClearType::All)
     )?;
-    let mut term = Terminal::new(CrosstermBackend::new(io::stdout()))?;
+    let mut term = Terminal::new(CrosstermBackend::new(out))?;
 
     // Every signal that asks a program to end ends lectern cleanly: its
     // processes stopped, its progress saved, the terminal restored.
@@ -153,6 +224,22 @@ async fn run_async(ws: Workshop, opts: Options) -> io::Result<()> {
     let test_panic = std::env::var_os("LECTERN_TEST_PANIC").is_some();
     let hyperlinks = hyperlinks_supported();
 
+    // Present mode: notes windows follow the presenter over a private socket.
+    let notes = if app.present {
+        let path = crate::runtime::notes_socket::socket_path(app.engine.store().dir());
+        match crate::runtime::notes_socket::NotesServer::start(&path) {
+            Ok(s) => Some(s),
+            Err(e) => {
+                app.notice = Some(format!("no notes window can follow: {e}"));
+                None
+            }
+        }
+    } else {
+        None
+    };
+    let started_ms = now_ms();
+    let mut notes_sent: Option<crate::runtime::notes_socket::NotesState> = None;
+
     let mut need_draw = true;
     let mut output_only = false;
     let mut last_draw = Instant::now() - FRAME;
@@ -166,15 +253,23 @@ async fn run_async(ws: Workshop, opts: Options) -> io::Result<()> {
             let size = term.size()?;
             app.prepare(Rect::new(0, 0, size.width, size.height));
             term.draw(|f| super::draw::draw(f, &app))?;
+            let stopped = recording.lock().ok().and_then(|mut r| r.1.take());
             if hyperlinks && app.overlay.is_none() {
-                write_hyperlinks(&app)?;
+                write_hyperlinks(&app, term.backend_mut())?;
             }
             if let Some(text) = app.clipboard.take() {
                 write_clipboard(&text);
             }
+            if let Some(server) = &notes {
+                publish_notes(&app, server, started_ms, &mut notes_sent);
+            }
             last_draw = Instant::now();
             need_draw = false;
             output_only = true;
+            if let Some(why) = stopped {
+                app.notice = Some(why);
+                need_draw = true;
+            }
             if !started {
                 // The first frame is up: now start shells, services and setup.
                 started = true;
@@ -194,6 +289,11 @@ async fn run_async(ws: Workshop, opts: Options) -> io::Result<()> {
         tokio::select! {
             ev = input.next() => match ev {
                 Some(Ok(ev)) => {
+                    if let CtEvent::Resize(w, h) = ev {
+                        if let Ok((Some(c), _)) = recording.lock().as_deref_mut() {
+                            let _ = c.resize(w, h);
+                        }
+                    }
                     if let Some(intent) = to_intent(&app, &ev, test_panic) {
                         app.notice = None;
                         app.apply(intent);
@@ -225,6 +325,42 @@ async fn run_async(ws: Workshop, opts: Options) -> io::Result<()> {
     app.engine.shutdown();
     drop(term);
     Ok(())
+}
+
+fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as i64)
+}
+
+/// Tell the notes windows where the presenter is, when that changed.
+fn publish_notes(
+    app: &App,
+    server: &crate::runtime::notes_socket::NotesServer,
+    started_ms: i64,
+    sent: &mut Option<crate::runtime::notes_socket::NotesState>,
+) {
+    let e = &app.engine;
+    let title = |i: usize| e.ws.pages.get(i).map(|p| p.title.clone());
+    let mut state = crate::runtime::notes_socket::NotesState {
+        workshop: e.ws.title.clone(),
+        page: e.page + 1,
+        pages: e.page_count(),
+        title: title(e.page).unwrap_or_default(),
+        next: title(e.page + 1),
+        notes: e.doc.lesson.notes.clone(),
+        started_ms,
+        page_started_ms: 0,
+    };
+    // The page's clock runs from when the presenter came to it.
+    state.page_started_ms = match sent {
+        Some(s) if s.page == state.page => s.page_started_ms,
+        _ => now_ms(),
+    };
+    if sent.as_ref() != Some(&state) {
+        server.publish(&state);
+        *sent = Some(state);
+    }
 }
 
 /// A tokio signal as a stream, so several can be waited on as one.
@@ -261,10 +397,9 @@ fn hyperlinks_supported() -> bool {
 
 /// Print the lesson's visible link text again, wrapped in OSC 8, over what
 /// ratatui drew (same look), so that the terminal makes it clickable.
-fn write_hyperlinks(app: &App) -> io::Result<()> {
+fn write_hyperlinks(app: &App, out: &mut impl Write) -> io::Result<()> {
     use crossterm::style::{Attribute, Color, Print, ResetColor, SetAttribute, SetForegroundColor};
     let inner = app.areas.lesson_inner;
-    let mut out = io::stdout().lock();
     for l in &app.laid.links {
         if l.line < app.scroll || l.line >= app.scroll + usize::from(inner.height) {
             continue;
@@ -411,6 +546,13 @@ fn key_intent(app: &App, k: &KeyEvent, test_panic: bool) -> Option<Intent> {
             _ => None,
         };
     }
+    // Zoom the focused pane to the whole screen, from any focus.
+    if k.code == KeyCode::F(11) {
+        return Some(Intent::ToggleZoom(match app.focus {
+            Focus::Lesson => Zoom::Lesson,
+            Focus::Terminal(_) | Focus::View => Zoom::Side,
+        }));
+    }
     if let Focus::Terminal(id) = app.focus {
         if ctrl && matches!(k.code, KeyCode::Char(']') | KeyCode::Char('5')) {
             return Some(Intent::FocusLesson);
@@ -495,6 +637,10 @@ fn key_intent(app: &App, k: &KeyEvent, test_panic: bool) -> Option<Intent> {
         KeyCode::Char('[') => Intent::CycleTab(-1),
         KeyCode::Char(']') => Intent::CycleTab(1),
         KeyCode::Char(c @ '1'..='9') => Intent::FocusTerminal(c as usize - '1' as usize),
+        KeyCode::Char('z') => Intent::ToggleZoom(Zoom::Lesson),
+        KeyCode::Char('Z') => Intent::ToggleZoom(Zoom::Side),
+        KeyCode::Char('f') if app.present => Intent::FinishTyping,
+        KeyCode::Char('s') if app.present => Intent::PauseTyping,
         KeyCode::Char('!') if test_panic => Intent::Panic,
         _ => return None,
     })

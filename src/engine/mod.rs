@@ -120,6 +120,18 @@ pub const INTERNAL: ActionRef = ActionRef {
     id: 0,
 };
 
+/// Where the learner stands with a page, as the page list shows it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PageStatus {
+    Unvisited,
+    /// Visited, with actions not run (or still running).
+    Begun,
+    /// Visited, and every action went well.
+    Done,
+    /// An action's last outcome is a failure.
+    Failed,
+}
+
 /// What the learner chose when running an action.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct RunFlags {
@@ -227,6 +239,39 @@ impl Engine {
         e
     }
 
+    /// Present mode: the lesson's commands are typed at `pace`, as a person
+    /// would, through the same path as any command (a person is there to watch).
+    pub fn set_typing(&mut self, pace: terminals::Pace) {
+        if self.mode == Mode::Interactive {
+            self.commands = Commands::with_pace(Some(pace));
+        }
+    }
+
+    /// Whether a command is being typed now (present mode).
+    pub fn typing(&self) -> bool {
+        self.commands.typing()
+    }
+
+    pub fn typing_paused(&self) -> bool {
+        self.commands.typing_paused()
+    }
+
+    /// Type the rest of the commands being typed at once.
+    pub fn finish_typing(&mut self) {
+        let seen = self.commands.finish_typing(&mut self.rt);
+        self.on_seen(seen);
+    }
+
+    /// Ctrl-C typed into terminal `id` by a person: what lectern was typing there stops.
+    pub fn cancel_typing(&mut self, id: TermId) {
+        self.commands.cancel_typing(id);
+    }
+
+    /// Pause typing or go on; returns whether it is paused now.
+    pub fn toggle_typing_pause(&mut self) -> bool {
+        self.commands.toggle_typing_pause()
+    }
+
     /// Take up saved progress (or forget it): the page and settled outcomes.
     /// Returns a notice when the saved file could not be read.
     pub fn resume(&mut self, restart: bool) -> Option<String> {
@@ -254,6 +299,9 @@ impl Engine {
         if page != self.page && page < self.ws.pages.len() {
             self.page = page;
             self.doc = page::load(&self.ws, page);
+        }
+        if let Some(p) = self.ws.pages.get(self.page) {
+            self.progress.visited.insert(p.name.clone());
         }
         self.reopen_editor();
         notice
@@ -390,7 +438,37 @@ impl Engine {
         self.doc = page::load(&self.ws, index);
         self.cascades.clear();
         self.progress.page = Some(self.ws.pages[index].name.clone());
+        self.progress
+            .visited
+            .insert(self.ws.pages[index].name.clone());
         self.save();
+    }
+
+    /// Where the learner stands with page `i`, given the ids of its actions
+    /// that can be run: a failure shows first, then whether all of them went well.
+    pub fn page_status(&self, i: usize, actions: &[usize]) -> PageStatus {
+        let outcome = |id: &usize| self.outcomes.get(&ActionRef { page: i, id: *id });
+        if actions
+            .iter()
+            .any(|id| outcome(id).is_some_and(Outcome::is_failed))
+        {
+            return PageStatus::Failed;
+        }
+        let visited = self
+            .ws
+            .pages
+            .get(i)
+            .is_some_and(|p| self.progress.visited.contains(&p.name));
+        if !visited {
+            PageStatus::Unvisited
+        } else if actions
+            .iter()
+            .all(|id| outcome(id).is_some_and(Outcome::lets_the_lesson_go_on))
+        {
+            PageStatus::Done
+        } else {
+            PageStatus::Begun
+        }
     }
 
     pub fn action(&self, id: usize) -> Option<&Action> {

@@ -21,6 +21,9 @@ pub struct Progress {
     /// The file the editor showed and how far it was scrolled, to reopen on resume.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub editor: Option<EditorPlace>,
+    /// Names of the pages the learner has been on.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeSet::is_empty")]
+    pub visited: std::collections::BTreeSet<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -38,6 +41,14 @@ impl Progress {
             trusted: v["trusted"].as_str().map(String::from),
             actions: BTreeMap::new(),
             editor: serde_json::from_value(v["editor"].clone()).ok(),
+            visited: v["visited"]
+                .as_array()
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|n| n.as_str().map(String::from))
+                        .collect()
+                })
+                .unwrap_or_default(),
         };
         if let Some(pages) = v["actions"].as_object() {
             for (page, acts) in pages {
@@ -69,6 +80,7 @@ mod tests {
         let mut p = Progress {
             page: Some("intro".into()),
             trusted: Some("abc".into()),
+            visited: ["intro".to_string(), "setup".to_string()].into(),
             ..Default::default()
         };
         let saved = Saved::from_outcome(&Outcome::Passed(Detail::exit(

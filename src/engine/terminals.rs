@@ -117,11 +117,41 @@ pub enum Seen {
     Notice(String),
 }
 
+/// A command typed at a person's pace (present mode). Nothing of it runs
+/// until its Enter is written at the prompt: only then is it tracked.
+#[derive(Debug)]
+struct Typing {
+    exec: Exec,
+    terms: Vec<TermId>,
+    budget: Option<Duration>,
+    /// The lines, each ended by Enter (`\r`).
+    text: String,
+    /// Bytes of `text` written so far (always on a character boundary).
+    pos: usize,
+    next: Instant,
+    /// The first Enter went in: the command is tracked as any other.
+    entered: bool,
+}
+
+/// How fast commands are typed in present mode, with a little jitter.
+#[derive(Debug, Clone, Copy)]
+pub struct Pace {
+    pub chars_per_sec: f64,
+}
+
 #[derive(Debug, Default)]
 pub struct Commands {
     tracks: HashMap<TermId, Track>,
     queued: Vec<Queued>,
     escalations: Vec<Escalation>,
+    /// Set in present mode: commands are typed, not pasted.
+    pace: Option<Pace>,
+    typing: Vec<Typing>,
+    typing_paused: bool,
+    /// Verdicts decided outside a timer (typing cut short), given at the next one.
+    told: Vec<Seen>,
+    /// A small xorshift state for the jitter (no need for a random source).
+    jitter: u64,
 }
 
 /// The terminals a session names: one (started if need be), or all that live.
@@ -141,6 +171,143 @@ pub fn targets(rt: &mut Runtime, session: &Session) -> Result<Vec<TermId>, Strin
 }
 
 impl Commands {
+    /// Commands typed at `pace` (present mode) instead of all at once.
+    pub fn with_pace(pace: Option<Pace>) -> Commands {
+        Commands {
+            pace,
+            jitter: 0x9E37_79B9_7F4A_7C15,
+            ..Commands::default()
+        }
+    }
+
+    /// Whether a command is being typed now (present mode).
+    pub fn typing(&self) -> bool {
+        !self.typing.is_empty()
+    }
+
+    pub fn typing_paused(&self) -> bool {
+        self.typing_paused
+    }
+
+    /// Pause typing, or go on; returns whether it is paused now.
+    pub fn toggle_typing_pause(&mut self) -> bool {
+        self.typing_paused = !self.typing_paused;
+        if !self.typing_paused {
+            let now = Instant::now();
+            for t in &mut self.typing {
+                t.next = now;
+            }
+        }
+        self.typing_paused
+    }
+
+    /// Type the rest of every command being typed at once (Enter included).
+    pub fn finish_typing(&mut self, rt: &mut Runtime) -> Vec<Seen> {
+        let mut out = Vec::new();
+        for mut t in std::mem::take(&mut self.typing) {
+            while t.pos < t.text.len() {
+                if !self.type_char(rt, &mut t, &mut out) {
+                    break;
+                }
+            }
+        }
+        self.typing_paused = false;
+        out
+    }
+
+    /// Stop typing into terminal `id` (Ctrl-C went to it): a command whose
+    /// Enter did not go in never ran; the lines of one that did stay untyped.
+    pub fn cancel_typing(&mut self, id: TermId) {
+        let (cut, keep): (Vec<Typing>, Vec<Typing>) = std::mem::take(&mut self.typing)
+            .into_iter()
+            .partition(|t| t.terms.contains(&id));
+        self.typing = keep;
+        for t in cut.into_iter().filter(|t| !t.entered) {
+            self.told.push(Seen::Action(
+                t.exec.action,
+                Outcome::Skipped("interrupted while it was typed: not run".into()),
+            ));
+        }
+    }
+
+    /// The time between two characters: 1/pace, give or take 40%.
+    fn gap(&mut self) -> Duration {
+        let pace = self.pace.map_or(25.0, |p| p.chars_per_sec).max(0.1);
+        self.jitter ^= self.jitter << 13;
+        self.jitter ^= self.jitter >> 7;
+        self.jitter ^= self.jitter << 17;
+        let f = 0.6 + (self.jitter % 1000) as f64 / 1250.0;
+        Duration::from_secs_f64(f / pace)
+    }
+
+    /// Write the next character of `t`; at the first Enter the command is
+    /// tracked, but only if its terminals are still at their prompts. Returns
+    /// false when typing ends (its command was found not to be at a prompt).
+    fn type_char(&mut self, rt: &mut Runtime, t: &mut Typing, out: &mut Vec<Seen>) -> bool {
+        let Some(c) = t.text[t.pos..].chars().next() else {
+            return false;
+        };
+        if c == '\r' && !t.entered {
+            if let Some((_, TermState::Exited)) = self.busy(rt, &t.terms) {
+                let names = names(rt, &t.terms);
+                out.push(Seen::Action(
+                    t.exec.action,
+                    Outcome::failed(format!(
+                        "terminal {names} exited while the command was typed"
+                    )),
+                ));
+                return false;
+            }
+            if let Some((id, held)) = self.busy(rt, &t.terms) {
+                // What was typed went to whatever holds the terminal now: not run.
+                let program = held.program().unwrap_or("a program").to_string();
+                let terminal = rt
+                    .terminals
+                    .get(id)
+                    .map_or(String::new(), |x| x.name.clone());
+                out.push(Seen::Action(
+                    t.exec.action,
+                    Outcome::TypedInto { program, terminal },
+                ));
+                return false;
+            }
+        }
+        let mut buf = [0u8; 4];
+        for id in &t.terms {
+            if let Some(term) = rt.terminals.get(*id) {
+                term.write(c.encode_utf8(&mut buf).as_bytes());
+            }
+        }
+        t.pos += c.len_utf8();
+        if c == '\r' && !t.entered {
+            t.entered = true;
+            let o = self.track(rt, &t.terms, &t.exec, t.budget);
+            out.push(Seen::Action(t.exec.action, o));
+        }
+        true
+    }
+
+    /// Advance typing: each command's characters that are due.
+    fn type_due(&mut self, rt: &mut Runtime, now: Instant, out: &mut Vec<Seen>) {
+        if self.typing_paused {
+            return;
+        }
+        let mut keep = Vec::new();
+        for mut t in std::mem::take(&mut self.typing) {
+            let mut going = true;
+            while going && t.pos < t.text.len() && t.next <= now {
+                going = self.type_char(rt, &mut t, out);
+                t.next += self.gap();
+            }
+            if going && t.pos < t.text.len() {
+                keep.push(t);
+            }
+        }
+        // Commands started while these were typed go after them.
+        keep.append(&mut self.typing);
+        self.typing = keep;
+    }
+
     /// What holds terminal `id` now.
     pub fn state(&self, rt: &Runtime, id: TermId) -> TermState {
         let Some(t) = rt.terminals.get(id) else {
@@ -200,6 +367,19 @@ impl Commands {
 
     /// The first of `terms` that is not at its prompt, with what holds it.
     fn busy(&self, rt: &Runtime, terms: &[TermId]) -> Option<(TermId, TermState)> {
+        // A command still being typed holds its terminals (its Enter is to come).
+        if let Some(id) = terms.iter().find(|id| {
+            self.typing
+                .iter()
+                .any(|t| !t.entered && t.terms.contains(id))
+        }) {
+            return Some((
+                *id,
+                TermState::Running {
+                    program: "a command being typed".into(),
+                },
+            ));
+        }
         terms.iter().find_map(|id| {
             let s = self.state(rt, *id);
             (!matches!(s, TermState::AtPrompt | TermState::Unknown)).then_some((*id, s))
@@ -237,18 +417,52 @@ impl Commands {
     ) -> Outcome {
         let now = Instant::now();
         let body = exec.command.trim_end_matches('\n');
+        let mut text = String::with_capacity(body.len() + 2);
+        for line in body.split('\n') {
+            text.push_str(line.trim_end_matches('\r'));
+            text.push('\r');
+        }
+        for id in terms {
+            if exec.clear {
+                rt.terminals[*id].clear();
+            }
+        }
+        // Present mode types the lesson's commands as a person would; what
+        // lectern types for itself (the external editor) goes at once.
+        if self.pace.is_some() && exec.action != super::INTERNAL {
+            self.typing.push(Typing {
+                exec,
+                terms: terms.to_vec(),
+                budget,
+                text,
+                pos: 0,
+                next: now,
+                entered: false,
+            });
+            return Outcome::Running {
+                since: now,
+                what: Some("typing".into()),
+            };
+        }
+        for id in terms {
+            rt.terminals[*id].write(text.as_bytes());
+        }
+        self.track(rt, terms, &exec, budget)
+    }
+
+    /// A command's Enter went in: follow it to its verdict.
+    fn track(
+        &mut self,
+        rt: &Runtime,
+        terms: &[TermId],
+        exec: &Exec,
+        budget: Option<Duration>,
+    ) -> Outcome {
+        let now = Instant::now();
+        let body = exec.command.trim_end_matches('\n');
         let mut tracked = false;
         for id in terms {
             let t = &rt.terminals[*id];
-            if exec.clear {
-                t.clear();
-            }
-            let mut bytes = Vec::with_capacity(body.len() + 2);
-            for line in body.split('\n') {
-                bytes.extend_from_slice(line.trim_end_matches('\r').as_bytes());
-                bytes.push(b'\r');
-            }
-            t.write(&bytes);
             let integrated = t.shell_kind != crate::runtime::ShellKind::Other;
             let track = self.tracks.entry(*id).or_default();
             track.last_command = Some(body.to_string());
@@ -322,6 +536,7 @@ impl Commands {
             Err(e) => return Outcome::failed(e),
         };
         for id in ids {
+            self.cancel_typing(id);
             self.interrupt_one(rt, id, INTERRUPT_GRACE);
         }
         Outcome::passed("Ctrl-C sent")
@@ -403,8 +618,17 @@ impl Commands {
             .values()
             .flat_map(|t| t.pending.iter())
             .filter_map(|p| p.next_key);
-        let look = self.watching().then(|| Instant::now() + LOOK);
-        esc.chain(settle).chain(keys).chain(look).min()
+        let look = (self.watching() || !self.told.is_empty()).then(|| Instant::now() + LOOK);
+        let typing = self
+            .typing
+            .iter()
+            .filter(|_| !self.typing_paused)
+            .map(|t| t.next);
+        esc.chain(settle)
+            .chain(keys)
+            .chain(look)
+            .chain(typing)
+            .min()
     }
 
     pub fn on_mark(&mut self, id: TermId, mark: Mark) -> Vec<Seen> {
@@ -456,7 +680,8 @@ impl Commands {
     /// Advance timers: queued commands, budgets, programs that wait for keys,
     /// keys to type, multi-line settling, interrupt escalation.
     pub fn on_timer(&mut self, rt: &mut Runtime, mode: Mode, now: Instant) -> Vec<Seen> {
-        let mut out = Vec::new();
+        let mut out = std::mem::take(&mut self.told);
+        self.type_due(rt, now, &mut out);
         self.settle_multiline(now, &mut out);
         self.run_queued(rt, now, &mut out);
         self.watch_pending(rt, mode, now, &mut out);
@@ -465,12 +690,12 @@ impl Commands {
     }
 
     fn settle_multiline(&mut self, now: Instant, out: &mut Vec<Seen>) {
+        // Lines still being typed are still to run: no verdict before them.
+        let typing: Vec<ActionRef> = self.typing.iter().map(|t| t.exec.action).collect();
         for track in self.tracks.values_mut() {
-            while let Some(pos) = track
-                .pending
-                .iter()
-                .position(|p| p.settle.is_some_and(|(at, _)| now >= at + SETTLE))
-            {
+            while let Some(pos) = track.pending.iter().position(|p| {
+                p.settle.is_some_and(|(at, _)| now >= at + SETTLE) && !typing.contains(&p.action)
+            }) {
                 if let Some(p) = track.pending.remove(pos) {
                     if !p.judged {
                         let code = p.settle.map_or(0, |(_, c)| c);

@@ -105,6 +105,19 @@ pub fn export(ws: &Workshop, out: &Path, opts: &Options) -> Result<Report, Expor
         plan.report
             .dropped(s.clone(), "made by running the workshop, not part of it");
     }
+    // Speaker notes are the presenter's: a learner can read an exported page's source.
+    for page in &ws.pages {
+        let Ok(rel) = page.path.strip_prefix(&ws.root) else {
+            continue;
+        };
+        let copy = out.join(rel);
+        if let Some(text) = std::fs::read_to_string(&copy)
+            .ok()
+            .and_then(|t| crate::lesson::without_notes(&t))
+        {
+            write(&copy, &text)?;
+        }
+    }
     for f in &plan.files {
         write(&out.join(&f.path), &f.contents)?;
     }

@@ -29,6 +29,8 @@ pub struct TestOptions {
     /// Run on the workshop's own files instead of a temporary copy.
     pub in_place: bool,
     pub allow_outside: bool,
+    /// Record each terminal's output on each page to this folder.
+    pub record: Option<PathBuf>,
 }
 
 /// Run action `id` of the engine's current page the way `lectern test` does:
@@ -99,6 +101,9 @@ pub fn run(dir: &Path, load: &LoadOptions, opts: &TestOptions) -> Result<bool, S
     };
     if opts.dry_run {
         return Ok(dry_run(&ws, &pages, opts));
+    }
+    if let Some(d) = &opts.record {
+        std::fs::create_dir_all(d).map_err(|e| format!("cannot create {}: {e}", d.display()))?;
     }
 
     let temp = tempfile::Builder::new()
@@ -350,8 +355,47 @@ impl Runner<'_> {
         }
     }
 
+    /// `--record`: every terminal that is not recorded yet on page `pi`
+    /// starts a recording of its own (one that cannot be written is said).
+    fn record_terminals(&mut self, pi: usize) {
+        let Some(dir) = &self.opts.record else {
+            return;
+        };
+        let page = &self.engine.ws.pages[pi];
+        for t in &self.engine.rt.terminals {
+            if t.recording() || t.has_exited() {
+                continue;
+            }
+            let path = dir.join(cast_name(pi, &page.name, &t.name));
+            let (rows, cols) = t.size();
+            let title = format!("page {}: {} · terminal {}", pi + 1, page.title, t.name);
+            match runtime::cast::Cast::create(&path, cols, rows, Some(&title)) {
+                Ok(c) => t.record(Some(c)),
+                Err(e) => crate::say!("note: cannot record to {}: {e}", path.display()),
+            }
+        }
+    }
+
+    /// The end of page `pi`: its recordings are complete.
+    fn stop_recording(&mut self) {
+        for t in &self.engine.rt.terminals {
+            t.record(None);
+        }
+    }
+
+    /// Where a terminal of page `pi` is recorded, when it is.
+    fn recorded_at(&self, pi: usize, session: &crate::action::Session) -> Option<PathBuf> {
+        let dir = self.opts.record.as_ref()?;
+        let name = match session {
+            crate::action::Session::Named(n) => n.as_str(),
+            crate::action::Session::All => "1",
+        };
+        Some(dir.join(cast_name(pi, &self.engine.ws.pages[pi].name, name)))
+    }
+
     fn page(&mut self, pi: usize) {
         self.engine.open_page(pi);
+        self.record_terminals(pi);
         let pname = self.engine.ws.pages[pi].name.clone();
         let path = self.engine.ws.pages[pi].path.clone();
         crate::say!(
@@ -395,7 +439,10 @@ impl Runner<'_> {
             if running {
                 self.waiting.push((self.records.len() - 1, r));
             }
+            // A terminal the action started is recorded from here on.
+            self.record_terminals(pi);
         }
+        self.stop_recording();
     }
 
     /// Verdicts that arrived for commands left running: record and print them.
@@ -425,6 +472,12 @@ impl Runner<'_> {
             Some(_) => a.common.test.budget.unwrap_or(self.opts.budget) * 2 + SAFETY_STEP,
             None => SAFETY,
         };
+        if let (Some(crate::action::Session::Named(n)), Some(_)) = (&command, &self.opts.record) {
+            // A terminal the command starts is recorded from its first byte.
+            if self.engine.rt.terminal(n).is_ok() {
+                self.record_terminals(r.page);
+            }
+        }
         self.engine.run(r.id);
         let settled = self.pump(Instant::now() + cap, |e| e.settled(r));
         let v = if settled {
@@ -437,7 +490,15 @@ impl Runner<'_> {
         };
         match (v, command) {
             (Verdict::Fail(why), Some(session)) => {
-                Verdict::Fail(format!("{why}\n{}", self.screen_tail(&session, 12)))
+                let recorded = self
+                    .recorded_at(r.page, &session)
+                    .filter(|p| p.exists())
+                    .map(|p| format!("\n      recorded: asciinema play {}", p.display()))
+                    .unwrap_or_default();
+                Verdict::Fail(format!(
+                    "{why}\n{}{recorded}",
+                    self.screen_tail(&session, 12)
+                ))
             }
             (Verdict::Person(why), Some(_)) => Verdict::Person(format!(
                 "{why}: give the action `lectern: {{keys: ...}}` to type for it, or `skip: true`"
@@ -467,6 +528,28 @@ impl Runner<'_> {
             .collect::<Vec<_>>()
             .join("\n")
     }
+}
+
+/// `03-setup.terminal-1.cast`: the page's number and name first, so the
+/// files sort as the workshop runs and an author finds the failing step.
+fn cast_name(pi: usize, page: &str, terminal: &str) -> String {
+    let safe = |s: &str| -> String {
+        s.chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                    c
+                } else {
+                    '_'
+                }
+            })
+            .collect()
+    };
+    format!(
+        "{:02}-{}.terminal-{}.cast",
+        pi + 1,
+        safe(page),
+        safe(terminal)
+    )
 }
 
 fn relative<'a>(path: &'a Path, root: &Path) -> &'a Path {

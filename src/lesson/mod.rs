@@ -1,16 +1,19 @@
 //! A lesson page as a tree of blocks with source spans and line numbers, actions
 //! in place. Pure: text in, values and diagnostics out.
 
+mod comments;
 mod parse;
 
 use std::ops::Range;
 
 use crate::action::Action;
-pub use parse::parse;
+pub use parse::{parse, without_notes};
 
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Lesson {
     pub blocks: Vec<Block>,
+    /// Speaker notes (`<!-- notes: ... -->`), in reading order; never shown in the lesson.
+    pub notes: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -147,8 +147,48 @@ pub fn parse(
         b.end_block(text.len());
     }
     let root = b.blocks.pop().map(|f| f.blocks).unwrap_or_default();
-    let blocks = group_callouts(root, &callouts, templated);
-    (Lesson { blocks }, b.diags)
+    let mut blocks = group_callouts(root, &callouts, templated);
+    let notes = super::comments::strip(&mut blocks);
+    (Lesson { blocks, notes }, b.diags)
+}
+
+/// The page source without its speaker notes (`<!-- notes: ... -->` outside
+/// code), for copies learners may read in full (an export); none when it has
+/// no notes. The other comments stay: they are the author's to keep.
+pub fn without_notes(source: &str) -> Option<String> {
+    let mut cut: Vec<Range<usize>> = Vec::new();
+    for (event, range) in Parser::new_ext(source, options()).into_offset_iter() {
+        if !matches!(event, Event::Html(_) | Event::InlineHtml(_)) {
+            continue;
+        }
+        let mut at = range.start;
+        while let Some(p) = source[at..range.end.max(at)].find("<!--") {
+            let start = at + p;
+            let end = source[start + 4..]
+                .find("-->")
+                .map_or(source.len(), |e| start + 4 + e + 3);
+            let mut notes = Vec::new();
+            super::comments::strip_text(&source[start..end], &mut notes);
+            if !notes.is_empty() && cut.last().is_none_or(|c| c.end <= start) {
+                cut.push(start..end);
+            }
+            at = end;
+            if at >= range.end {
+                break;
+            }
+        }
+    }
+    if cut.is_empty() {
+        return None;
+    }
+    let mut out = String::with_capacity(source.len());
+    let mut from = 0;
+    for c in cut {
+        out.push_str(&source[from..c.start]);
+        from = c.end;
+    }
+    out.push_str(&source[from..]);
+    Some(out)
 }
 
 /// Wrap top-level blocks that sit between `{{< note >}}` and `{{< /note >}}`.
@@ -737,6 +777,18 @@ mod tests {
             .blocks
             .iter()
             .any(|b| matches!(&b.kind, BlockKind::Code { lang, .. } if lang == "markdown")));
+    }
+
+    #[test]
+    fn notes_leave_an_exported_page_and_code_keeps_its_comments() {
+        let src =
+            "A <!-- keep -->\n\n<!-- notes:\n  secret\n-->\n\n```html\n<!-- notes: code -->\n```\n";
+        let out = without_notes(src).unwrap();
+        assert_eq!(
+            out,
+            "A <!-- keep -->\n\n\n\n```html\n<!-- notes: code -->\n```\n"
+        );
+        assert_eq!(without_notes("plain <!-- x -->\n"), None);
     }
 
     #[test]

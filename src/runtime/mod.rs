@@ -5,6 +5,7 @@
 //! Reader threads and helpers report through one channel of `Event`s.
 
 pub mod browser;
+pub mod cast;
 pub mod datasource;
 pub mod examiner;
 pub mod files;
@@ -12,6 +13,7 @@ pub mod grafana_api;
 pub mod guard;
 pub mod http;
 pub mod keeper;
+pub mod notes_socket;
 pub mod procs;
 pub mod sandbox;
 pub mod services;

@@ -143,6 +143,8 @@ pub struct Terminal {
     shell_pgrp: Arc<std::sync::atomic::AtomicI32>,
     /// Started through a wrapper (bwrap): the shell is the wrapper's child.
     wrapped: bool,
+    /// Where the output is recorded too, while it is (`lectern test --record`).
+    tap: Arc<Mutex<Option<super::cast::Cast>>>,
 }
 
 /// What a terminal runs in: its shell, the session shape, a start script.
@@ -222,7 +224,9 @@ impl Terminal {
         let exited = Arc::new(AtomicBool::new(false));
 
         let shell_pgrp = Arc::new(std::sync::atomic::AtomicI32::new(0));
+        let tap: Arc<Mutex<Option<super::cast::Cast>>> = Arc::default();
         {
+            let tap = tap.clone();
             let shell_pgrp = shell_pgrp.clone();
             // SAFETY: dup of the master's descriptor, owned by the reader thread.
             let pty_fd = pair
@@ -243,6 +247,12 @@ impl Terminal {
                             Ok(0) | Err(_) => break,
                             Ok(n) => n,
                         };
+                        if let Ok(mut t) = tap.lock() {
+                            // A recording that cannot be written stops; the terminal goes on.
+                            if t.as_mut().is_some_and(|c| c.output(&buf[..n]).is_err()) {
+                                *t = None;
+                            }
+                        }
                         let (replies, marks) = {
                             let Ok(mut p) = parser.lock() else { break };
                             p.process(&buf[..n]);
@@ -297,10 +307,23 @@ impl Terminal {
             tty: pair.master.tty_name(),
             shell_pgrp,
             wrapped,
+            tap,
             master: pair.master,
             child,
             size: (size.rows, size.cols),
         })
+    }
+
+    /// Record what the terminal shows from now on to `cast` (none: stop).
+    pub fn record(&self, cast: Option<super::cast::Cast>) {
+        if let Ok(mut t) = self.tap.lock() {
+            *t = cast;
+        }
+    }
+
+    /// Whether the terminal's output is being recorded.
+    pub fn recording(&self) -> bool {
+        self.tap.lock().is_ok_and(|t| t.is_some())
     }
 
     pub fn write(&self, bytes: &[u8]) {

@@ -21,10 +21,24 @@ pub struct CardPos {
     pub end: usize,
 }
 
+/// Where an image is drawn: the lines kept free for it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImagePos {
+    pub url: String,
+    pub line: usize,
+    pub col: usize,
+    pub cols: u16,
+    pub rows: u16,
+}
+
+/// The most rows an image takes in the lesson: the text around it stays in sight.
+pub const IMAGE_ROWS: u16 = 16;
+
 #[derive(Debug, Clone, Default)]
 pub struct Laid {
     pub lines: Vec<Line<'static>>,
     pub cards: Vec<CardPos>,
+    pub images: Vec<ImagePos>,
     /// Where link text sits, for OSC 8 hyperlinks on terminals that have them.
     pub links: Vec<LinkPos>,
 }
@@ -49,6 +63,9 @@ pub struct ViewState<'a> {
     pub outcomes: &'a HashMap<usize, Outcome>,
     pub selected: Option<usize>,
     pub now: Instant,
+    /// Images ready to draw, by URL: their natural size in cells. Others are
+    /// shown as text.
+    pub images: &'a HashMap<String, (u16, u16)>,
 }
 
 const HEADING: Color = Color::Cyan;
@@ -109,6 +126,22 @@ fn split_spans(spans: Vec<Span<'static>>, width: usize) -> Vec<Vec<Span<'static>
         }
     }
     out
+}
+
+/// A paragraph that is one image ready to draw: its URL, alt text and size.
+fn image_alone(inl: &[Inline], st: &ViewState) -> Option<(String, String, (u16, u16))> {
+    let mut found = None;
+    for i in inl {
+        match i {
+            Inline::Image { url, alt } if found.is_none() => {
+                found = Some((url.clone(), alt.clone(), *st.images.get(url)?));
+            }
+            Inline::SoftBreak | Inline::HardBreak => {}
+            Inline::Text(t) if t.trim().is_empty() => {}
+            _ => return None,
+        }
+    }
+    found
 }
 
 fn push(laid: &mut Laid, prefix: &str, mut line: Line<'static>) {
@@ -307,6 +340,32 @@ fn block(b: &Block, width: usize, st: &ViewState, laid: &mut Laid, prefix: &str)
                 );
             }
         }
+        BlockKind::Paragraph(inl) if image_alone(inl, st).is_some() => {
+            let (url, alt, (w, h)) = image_alone(inl, st).unwrap_or_default();
+            // Fit the width, then the most rows, keeping the proportions.
+            let scale = (avail as f64 / f64::from(w.max(1)))
+                .min(f64::from(IMAGE_ROWS) / f64::from(h.max(1)))
+                .min(1.0);
+            let cols = ((f64::from(w) * scale).floor() as u16).max(1);
+            let rows = ((f64::from(h) * scale).ceil() as u16).max(1);
+            laid.images.push(ImagePos {
+                url,
+                line: laid.lines.len(),
+                col: prefix.width(),
+                cols,
+                rows,
+            });
+            // The image's name shows until the image is drawn over it.
+            let name = if alt.is_empty() { "image".into() } else { alt };
+            push(
+                laid,
+                prefix,
+                Line::styled(format!("[{}]", clean_line(&name)), Style::default().fg(DIM)),
+            );
+            for _ in 1..rows {
+                push(laid, prefix, Line::default());
+            }
+        }
         BlockKind::Paragraph(inl) => {
             let (lines, links) = inline_lines_with_links(inl, Style::default(), avail);
             let first = laid.lines.len();
@@ -426,6 +485,7 @@ fn block(b: &Block, width: usize, st: &ViewState, laid: &mut Laid, prefix: &str)
         BlockKind::Table { .. } | BlockKind::FootnoteDef { .. } => {
             let lesson = Lesson {
                 blocks: vec![b.clone()],
+                notes: Vec::new(),
             };
             let text = crate::text_render::render(&lesson, avail);
             for l in text.trim_end().lines() {
@@ -648,7 +708,9 @@ mod tests {
             Dialect::Classic,
         );
         let (outcomes, folded, outputs) = (HashMap::new(), Default::default(), HashMap::new());
+        let images = HashMap::new();
         let st = ViewState {
+            images: &images,
             outputs: &outputs,
             folded: &folded,
             outcomes: &outcomes,
@@ -705,12 +767,14 @@ mod tests {
             Dialect::Classic,
         );
         let (outcomes, folded, outputs) = (HashMap::new(), Default::default(), HashMap::new());
+        let images = HashMap::new();
         let st = ViewState {
             outputs: &outputs,
             folded: &folded,
             outcomes: &outcomes,
             selected: None,
             now: Instant::now(),
+            images: &images,
         };
         let laid = layout(&lesson, 40, &st);
         let words: Vec<(&str, usize, usize)> = laid
