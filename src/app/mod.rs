@@ -850,7 +850,9 @@ impl App {
             Intent::TermScroll(id, n) => {
                 if let Some(t) = self.engine.rt.terminals.get(id) {
                     if let Ok(mut p) = t.parser.lock() {
-                        let cur = self.term_scroll.get(&id).copied().unwrap_or(0);
+                        // The parser's offset, not the one last set: output
+                        // arriving meanwhile moves it to keep the view still.
+                        let cur = p.screen().scrollback();
                         let next = (cur as isize + n).max(0) as usize;
                         p.screen_mut().set_scrollback(next);
                         let actual = p.screen().scrollback();

@@ -445,3 +445,114 @@ impl Terminal {
 fn io_err(e: impl std::fmt::Display) -> std::io::Error {
     std::io::Error::other(e.to_string())
 }
+
+#[cfg(test)]
+mod tests {
+    //! The vt100 lectern builds with (vendor/vt100) keeps its history packed
+    //! and recycles rows: what a learner scrolls back to must be what was
+    //! printed, colours and wide characters included.
+    use tui_term::vt100;
+
+    fn numbers(p: &mut vt100::Parser, from: usize, to: usize) {
+        let text: String = (from..=to).map(|n| format!("{n}\r\n")).collect();
+        p.process(text.as_bytes());
+    }
+
+    #[test]
+    fn terminal_history_keeps_the_last_lines_in_order() {
+        let mut p = vt100::Parser::new(5, 20, 100);
+        numbers(&mut p, 1, 1000);
+        // On screen: 997..1000 and the empty line the cursor is on.
+        assert_eq!(p.screen().contents(), "997\n998\n999\n1000");
+        p.screen_mut().set_scrollback(usize::MAX);
+        assert_eq!(p.screen().scrollback(), 100);
+        assert_eq!(p.screen().contents(), "897\n898\n899\n900\n901");
+        p.screen_mut().set_scrollback(3);
+        assert_eq!(p.screen().contents(), "994\n995\n996\n997\n998");
+        p.screen_mut().set_scrollback(0);
+        assert_eq!(p.screen().contents(), "997\n998\n999\n1000");
+    }
+
+    #[test]
+    fn terminal_history_view_stays_on_its_lines_while_output_goes_on() {
+        let mut p = vt100::Parser::new(5, 20, 100);
+        numbers(&mut p, 1, 50);
+        // Scrolled back 2 lines (the view reaches into the screen), then 30
+        // more lines: the same lines stay in view.
+        p.screen_mut().set_scrollback(2);
+        let seen = p.screen().contents();
+        assert_eq!(seen, "45\n46\n47\n48\n49");
+        numbers(&mut p, 51, 80);
+        assert_eq!(p.screen().contents(), seen);
+        // The history is full and the view at its top: the oldest line goes,
+        // and the view moves with the top.
+        numbers(&mut p, 81, 500);
+        p.screen_mut().set_scrollback(usize::MAX);
+        assert_eq!(p.screen().contents(), "397\n398\n399\n400\n401");
+        numbers(&mut p, 501, 501);
+        assert_eq!(p.screen().contents(), "398\n399\n400\n401\n402");
+        p.screen_mut().set_scrollback(0);
+        assert_eq!(p.screen().contents(), "498\n499\n500\n501");
+    }
+
+    #[test]
+    fn terminal_history_keeps_colours_attributes_and_wide_characters() {
+        let mut p = vt100::Parser::new(3, 12, 10);
+        p.process("\x1b[31mred\x1b[0m \x1b[1;44mbold\x1b[0m 界\r\n".as_bytes());
+        p.process("\x1b[38;2;1;2;3m\x1b[48;5;200mrgb\x1b[K\x1b[0m\r\n".as_bytes());
+        let cells = |p: &vt100::Parser, row: u16| -> Vec<_> {
+            (0..12)
+                .map(|c| {
+                    let cell = p.screen().cell(row, c).unwrap();
+                    (
+                        cell.contents().to_string(),
+                        cell.fgcolor(),
+                        cell.bgcolor(),
+                        cell.bold(),
+                        cell.is_wide(),
+                        cell.is_wide_continuation(),
+                    )
+                })
+                .collect()
+        };
+        let before = (cells(&p, 0), cells(&p, 1));
+        p.process(b"a\r\nb\r\nc\r\nd\r\n");
+        assert_ne!(cells(&p, 0), before.0);
+        p.screen_mut().set_scrollback(4);
+        assert_eq!((cells(&p, 0), cells(&p, 1)), before);
+        assert_eq!(p.screen().contents(), "red bold 界\nrgb\na");
+    }
+
+    #[test]
+    fn terminal_wide_characters_at_the_edge_wrap_and_never_panic() {
+        // A wide character that does not fit in the last column wraps whole.
+        let mut p = vt100::Parser::new(4, 10, 10);
+        p.process("123456789界".as_bytes());
+        assert_eq!(p.screen().contents(), "123456789\n界");
+        // A narrower screen cuts a wide character in half; writing over,
+        // erasing around or inserting at what is left must not panic.
+        let mut p = vt100::Parser::new(4, 10, 10);
+        p.process("abcd界xy\r\n界界界界界".as_bytes());
+        p.screen_mut().set_size(4, 5);
+        for seq in [
+            "\x1b[1;5Hz",
+            "\x1b[1;5H界",
+            "\x1b[2;5H\x1b[K",
+            "\x1b[2;1H\x1b[2P",
+            "\x1b[2;2H\x1b[3@",
+            "\x1b[1;4H\x1b[1X界界",
+            "\x1b[2;5H\x1b[1K",
+        ] {
+            p.process(seq.as_bytes());
+        }
+        p.screen_mut().set_size(4, 10);
+        p.process("\x1b[1;9H界界界\r\n".as_bytes());
+        let text = p.screen().contents();
+        assert!(text.contains('界'), "{text}");
+        // Rows cut by a resize go to the history as they are, and come back.
+        numbers(&mut p, 1, 20);
+        p.screen_mut().set_scrollback(usize::MAX);
+        let _ = p.screen().contents();
+        let _ = p.screen().contents_formatted();
+    }
+}
