@@ -176,6 +176,10 @@ fn lectern_bin() -> PathBuf {
 }
 
 fn start(bin: &Path, workshop: &Path) -> Run {
+    start_with(bin, workshop, &[])
+}
+
+fn start_with(bin: &Path, workshop: &Path, args: &[&str]) -> Run {
     let state = tempfile::tempdir().unwrap();
     let pair = native_pty_system()
         .openpty(PtySize {
@@ -188,6 +192,7 @@ fn start(bin: &Path, workshop: &Path) -> Run {
     let mut cmd = CommandBuilder::new(bin);
     cmd.arg(workshop);
     cmd.arg("--restart");
+    cmd.args(args);
     cmd.env("XDG_STATE_HOME", state.path());
     cmd.env("SHELL", "/bin/bash");
     cmd.env("LECTERN_NO_USER_RC", "1");
@@ -230,7 +235,11 @@ impl Run {
             {
                 return t0.elapsed();
             }
-            assert!(t0.elapsed() < limit, "never saw {text:?}");
+            assert!(
+                t0.elapsed() < limit,
+                "never saw {text:?} on:\n{}",
+                self.screen.lock().unwrap().screen().contents()
+            );
             std::thread::sleep(Duration::from_millis(2));
         }
     }
@@ -541,6 +550,7 @@ fn main() {
     if want("flood") {
         let mut ours = Vec::new();
         let mut theirs = Vec::new();
+        let mut bare = Vec::new();
         for _ in 0..3 {
             let mut r = start(&bin, &bench);
             r.wait("root@", Duration::from_secs(20));
@@ -551,6 +561,17 @@ fn main() {
             r.quit();
             if let Some(t) = tmux_seq() {
                 theirs.push(t);
+            }
+            // The PTY alone: `script` copies it to /dev/null, parsing nothing.
+            let t0 = Instant::now();
+            let ok = Command::new("script")
+                .args(["-q", "/dev/null", "-c", "seq 1 5000000"])
+                .stdout(std::process::Stdio::null())
+                .stdin(std::process::Stdio::null())
+                .status()
+                .is_ok_and(|s| s.success());
+            if ok {
+                bare.push(t0.elapsed());
             }
         }
         let baseline = {
@@ -567,6 +588,14 @@ fn main() {
             (!theirs.is_empty()).then(|| median(theirs).as_secs_f64()),
             "s",
         );
+        if !bare.is_empty() {
+            row(
+                "the same through a bare PTY, nothing parsed (median of 3)",
+                median(bare).as_secs_f64(),
+                None,
+                "s",
+            );
+        }
         row(
             "seq 1 5000000 > /dev/null (no terminal)",
             baseline.as_secs_f64(),
@@ -637,7 +666,7 @@ fn main() {
     if want("history") {
         let page = four_running("seq 1 20000");
         let ws = workshop(&format!("Four terminals.\n\n{page}"));
-        let r = start(&bin, ws.path());
+        let r = start_with(&bin, ws.path(), &["--trust"]);
         let t0 = Instant::now();
         while r
             .screen
@@ -673,7 +702,7 @@ fn main() {
             four_running(FLOOD)
         );
         let ws = workshop(&page);
-        let mut r = start(&bin, ws.path());
+        let mut r = start_with(&bin, ws.path(), &["--trust"]);
         r.wait("Terminal 5", Duration::from_secs(20));
         std::thread::sleep(Duration::from_secs(3));
         let seen = r.seen.clone();
@@ -697,7 +726,7 @@ fn main() {
             .map(|n| format!("print(\"line {n:06}\")\n"))
             .collect();
         let ws = workshop(&format!("A long listing.\n\n```python\n{block}```\n"));
-        let mut r = start(&bin, ws.path());
+        let mut r = start_with(&bin, ws.path(), &["--trust"]);
         r.wait("line 000001", Duration::from_secs(60));
         std::thread::sleep(Duration::from_secs(3));
         let seen = r.seen.clone();

@@ -23,10 +23,15 @@ impl PackedRow {
     /// Packs `row`, reusing this row's buffer (rows evicted from a full
     /// scrollback are packed again in place, without allocating).
     pub fn pack(&mut self, row: &crate::row::Row) {
-        let blank = crate::Cell::new();
-        let cells = row.cells_slice();
-        let n = cells.iter().rposition(|c| c != &blank).map_or(0, |i| i + 1);
-        self.cols = u16::try_from(cells.len()).unwrap_or(u16::MAX);
+        let cells = row.touched_cells();
+        // Blank: no text, no wide flags, default colours. (Cell's `==`
+        // compares text bytes too, which costs a call per cell.)
+        let blank = crate::attrs::Attrs::default();
+        let n = cells
+            .iter()
+            .rposition(|c| c.raw().0 != 0 || c.attrs() != &blank)
+            .map_or(0, |i| i + 1);
+        self.cols = u16::try_from(row.cells_slice().len()).unwrap_or(u16::MAX);
         self.n = u16::try_from(n).unwrap_or(u16::MAX);
         self.wrapped = row.wrapped();
         let data = &mut self.data;

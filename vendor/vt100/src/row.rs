@@ -4,6 +4,9 @@ use crate::term::BufWrite as _;
 pub struct Row {
     cells: Vec<crate::Cell>,
     wrapped: bool,
+    /// Every cell from here on is blank (no text, default attributes): a
+    /// short line is cleared and packed in the time of its length.
+    touched: u16,
 }
 
 impl Row {
@@ -11,7 +14,13 @@ impl Row {
         Self {
             cells: vec![crate::Cell::new(); usize::from(cols)],
             wrapped: false,
+            touched: 0,
         }
+    }
+
+    fn touch(&mut self, upto: usize) {
+        let upto = u16::try_from(upto.min(self.cells.len())).unwrap_or(u16::MAX);
+        self.touched = self.touched.max(upto);
     }
 
     fn cols(&self) -> u16 {
@@ -23,10 +32,24 @@ impl Row {
     }
 
     pub fn clear(&mut self, attrs: crate::attrs::Attrs) {
-        for cell in &mut self.cells {
-            cell.clear(attrs);
+        if attrs == crate::attrs::Attrs::default() {
+            let end = usize::from(self.touched).min(self.cells.len());
+            for cell in &mut self.cells[..end] {
+                cell.clear(attrs);
+            }
+            self.touched = 0;
+        } else {
+            for cell in &mut self.cells {
+                cell.clear(attrs);
+            }
+            self.touch(self.cells.len());
         }
         self.wrapped = false;
+    }
+
+    /// The cells up to the last one that may not be blank.
+    pub fn touched_cells(&self) -> &[crate::Cell] {
+        &self.cells[..usize::from(self.touched).min(self.cells.len())]
     }
 
     pub fn cells_slice(&self) -> &[crate::Cell] {
@@ -34,6 +57,7 @@ impl Row {
     }
 
     pub fn cells_slice_mut(&mut self) -> &mut [crate::Cell] {
+        self.touch(self.cells.len());
         &mut self.cells
     }
 
@@ -46,11 +70,14 @@ impl Row {
     }
 
     pub fn get_mut(&mut self, col: u16) -> Option<&mut crate::Cell> {
+        self.touch(usize::from(col) + 1);
         self.cells.get_mut(usize::from(col))
     }
 
     pub fn insert(&mut self, i: u16, cell: crate::Cell) {
         self.cells.insert(usize::from(i), cell);
+        // what was touched moved one to the right
+        self.touch((usize::from(self.touched) + 1).max(usize::from(i) + 1));
         self.wrapped = false;
     }
 
@@ -66,6 +93,7 @@ impl Row {
             return;
         };
         self.clear_wide(i);
+        self.touch(usize::from(i) + 1);
         self.cells[usize::from(i)].clear(attrs);
         if i == self.cols().saturating_sub(if wide { 2 } else { 1 }) {
             self.wrapped = false;
@@ -74,6 +102,7 @@ impl Row {
 
     pub fn truncate(&mut self, len: u16) {
         self.cells.truncate(usize::from(len));
+        self.touched = self.touched.min(len);
         self.wrapped = false;
         let last_cell = &mut self.cells[usize::from(len) - 1];
         if last_cell.is_wide() {
@@ -82,7 +111,13 @@ impl Row {
     }
 
     pub fn resize(&mut self, len: u16, cell: crate::Cell) {
+        let blank = cell.raw().0 == 0
+            && cell.attrs() == &crate::attrs::Attrs::default();
         self.cells.resize(usize::from(len), cell);
+        self.touched = self.touched.min(len);
+        if !blank {
+            self.touch(usize::from(len));
+        }
         self.wrapped = false;
         // a narrower row can cut a wide character in half: its first half
         // alone at the edge would be written past the row
