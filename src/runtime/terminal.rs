@@ -132,6 +132,9 @@ pub struct Terminal {
     /// Set by the reader when output arrived; cleared by whoever redraws.
     pub dirty: Arc<AtomicBool>,
     pub exited: Arc<AtomicBool>,
+    /// Whether a full-screen program holds the alternate screen, as the
+    /// reader last saw: known without waiting for a busy parser.
+    alternate: Arc<AtomicBool>,
     writer: Arc<Mutex<Box<dyn Write + Send>>>,
     master: Box<dyn MasterPty + Send>,
     child: Box<dyn Child + Send + Sync>,
@@ -220,6 +223,7 @@ impl Terminal {
         let mut reader = pair.master.try_clone_reader().map_err(io_err)?;
         let dirty = Arc::new(AtomicBool::new(false));
         let exited = Arc::new(AtomicBool::new(false));
+        let alternate = Arc::new(AtomicBool::new(false));
 
         let shell_pgrp = Arc::new(std::sync::atomic::AtomicI32::new(0));
         {
@@ -233,6 +237,7 @@ impl Terminal {
             let writer = writer.clone();
             let dirty = dirty.clone();
             let exited = exited.clone();
+            let alternate = alternate.clone();
             std::thread::Builder::new()
                 .name(format!("pty-{name}"))
                 .spawn(move || {
@@ -246,6 +251,7 @@ impl Terminal {
                         let (replies, marks) = {
                             let Ok(mut p) = parser.lock() else { break };
                             p.process(&buf[..n]);
+                            alternate.store(p.screen().alternate_screen(), Ordering::Release);
                             let hooks = p.callbacks_mut();
                             (
                                 std::mem::take(&mut hooks.replies),
@@ -293,6 +299,7 @@ impl Terminal {
             pid,
             dirty,
             exited,
+            alternate,
             writer,
             tty: pair.master.tty_name(),
             shell_pgrp,
@@ -348,6 +355,7 @@ impl Terminal {
             let (rows, cols) = p.screen().size();
             let hooks = std::mem::take(p.callbacks_mut());
             *p = vt100::Parser::new_with_callbacks(rows, cols, DEFAULT_SCROLLBACK, hooks);
+            self.alternate.store(false, Ordering::Release);
         }
         self.dirty.store(true, Ordering::Release);
         self.write(b"\x0c");
@@ -392,11 +400,7 @@ impl Terminal {
                 procs::command_name(pg).unwrap_or_else(|| "a program".into()),
             )
         });
-        let alternate_screen = self
-            .parser
-            .lock()
-            .map(|p| p.screen().alternate_screen())
-            .unwrap_or(false);
+        let alternate_screen = self.alternate.load(Ordering::Acquire);
         let canonical = self.master.as_raw_fd().and_then(|fd| {
             // SAFETY: tcgetattr writes into the termios we own; fd is the PTY master.
             let mut t: libc::termios = unsafe { std::mem::zeroed() };

@@ -36,6 +36,25 @@ impl Grid {
         }
     }
 
+    /// This grid as shown, without the scrollback rows out of view (the
+    /// rows in view are kept unpacked in `view`).
+    pub fn snapshot(&self) -> Self {
+        Self {
+            size: self.size,
+            pos: self.pos,
+            saved_pos: self.saved_pos,
+            rows: self.rows.clone(),
+            scroll_top: self.scroll_top,
+            scroll_bottom: self.scroll_bottom,
+            origin_mode: self.origin_mode,
+            saved_origin_mode: self.saved_origin_mode,
+            scrollback: std::collections::VecDeque::new(),
+            scrollback_len: 0,
+            scrollback_offset: self.scrollback_offset,
+            view: self.view.clone(),
+        }
+    }
+
     pub fn allocate_rows(&mut self) {
         if self.rows.is_empty() {
             self.rows.extend(

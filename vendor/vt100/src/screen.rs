@@ -84,6 +84,21 @@ impl Screen {
         }
     }
 
+    /// A copy of what the screen shows now, without the scrollback it does
+    /// not show: cheap enough to take for every frame drawn.
+    #[must_use]
+    pub fn snapshot(&self) -> Self {
+        Self {
+            grid: self.grid.snapshot(),
+            alternate_grid: self.alternate_grid.snapshot(),
+            attrs: self.attrs,
+            saved_attrs: self.saved_attrs,
+            modes: self.modes,
+            mouse_protocol_mode: self.mouse_protocol_mode,
+            mouse_protocol_encoding: self.mouse_protocol_encoding,
+        }
+    }
+
     /// Resizes the terminal.
     pub fn set_size(&mut self, rows: u16, cols: u16) {
         self.grid.set_size(crate::grid::Size { rows, cols });
