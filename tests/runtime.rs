@@ -351,3 +351,55 @@ fn a_starting_shell_is_not_a_busy_terminal() {
         rig.rt.shutdown();
     }
 }
+
+/// The history a learner scrolls back to (Shift-PgUp) holds the lines the
+/// command printed, in order, up to the terminal's scrollback size.
+#[test]
+fn scrolling_back_shows_the_lines_printed_in_order() {
+    let d = tempfile::tempdir().unwrap();
+    let (mut rt, rx) = Runtime::new(ShellSpec {
+        shell: "/bin/bash".into(),
+        cwd: d.path().to_path_buf(),
+        env: vec![("LECTERN_NO_USER_RC".into(), "1".into())],
+        rc_dir: d.path().join("rc"),
+        scrollback: 1000,
+    });
+    rt.set_default_size(12, 60);
+    rt.terminal("1").unwrap();
+    let mut rig = Rig {
+        rt,
+        rx,
+        cmds: Commands::default(),
+    };
+    let r = ActionRef { page: 0, id: 0 };
+    rig.exec(r, &Session::Named("1".into()), "seq 1 5000");
+    assert!(rig.outcome_of(r).is_some_and(|o| o.is_passed()));
+    let numbers = |rt: &Runtime, back: usize| -> Vec<u32> {
+        let mut p = rt.terminals[0].parser.lock().unwrap();
+        p.screen_mut().set_scrollback(back);
+        let text = p.screen().contents();
+        p.screen_mut().set_scrollback(0);
+        text.lines().filter_map(|l| l.trim().parse().ok()).collect()
+    };
+    // The whole history: 1000 lines, the oldest ones forgotten.
+    let top = numbers(&rig.rt, usize::MAX);
+    assert_eq!(top.len(), 12, "{top:?}");
+    assert!(top.windows(2).all(|w| w[1] == w[0] + 1), "{top:?}");
+    assert!(top[0] > 3900 && top[0] < 4000, "{top:?}");
+    // Ten lines back at a time, as Shift-PgUp goes: each view is the one
+    // before moved by ten lines.
+    for back in (10..=990).step_by(10) {
+        let here = numbers(&rig.rt, back);
+        let below = numbers(&rig.rt, back - 10);
+        assert!(
+            here.windows(2).all(|w| w[1] == w[0] + 1),
+            "{back}: {here:?}"
+        );
+        if let (Some(a), Some(b)) = (here.first(), below.first()) {
+            if below.len() == 12 {
+                assert_eq!(a + 10, *b, "{back}: {here:?} then {below:?}");
+            }
+        }
+    }
+    rig.rt.shutdown();
+}

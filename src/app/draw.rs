@@ -170,7 +170,11 @@ fn draw_terminals(f: &mut Frame, app: &App, areas: &Areas) {
             continue;
         };
         let focused = app.focus == Focus::Terminal(*id);
-        let scrolled = app.term_scroll.get(id).copied().unwrap_or(0);
+        let Some(screen) = app.screens.get(id) else {
+            continue;
+        };
+        // Output arriving while scrolled back moves the offset (the view stays).
+        let scrolled = screen.scrollback();
         let mut title = format!(" Terminal {} ", clean_line(&t.name));
         if scrolled > 0 {
             title.push_str(&format!("[scrolled back {scrolled}] "));
@@ -179,10 +183,7 @@ fn draw_terminals(f: &mut Frame, app: &App, areas: &Areas) {
             title.push_str("[exited] ");
         }
         let block = pane(focused, Color::Green).title(title);
-        let Ok(parser) = t.parser.lock() else {
-            continue;
-        };
-        let mut widget = PseudoTerminal::new(parser.screen()).block(block);
+        let mut widget = PseudoTerminal::new(screen).block(block);
         if !focused {
             let mut c = tui_term::widget::Cursor::default();
             c.hide();

@@ -202,6 +202,9 @@ pub struct App {
     pub notice: Option<String>,
     pub active_term: TermId,
     pub term_scroll: HashMap<TermId, usize>,
+    /// What each terminal showed when the frame was prepared: drawing never
+    /// waits for a terminal that is busy parsing output.
+    pub screens: HashMap<TermId, tui_term::vt100::Screen>,
     pub areas: Areas,
     pub laid: Laid,
     pub quit: bool,
@@ -290,6 +293,7 @@ impl App {
             notice,
             active_term: 0,
             term_scroll: HashMap::new(),
+            screens: HashMap::new(),
             areas: Areas::default(),
             laid: Laid::default(),
             quit: false,
@@ -888,7 +892,9 @@ impl App {
             Intent::TermScroll(id, n) => {
                 if let Some(t) = self.engine.rt.terminals.get(id) {
                     if let Ok(mut p) = t.parser.lock() {
-                        let cur = self.term_scroll.get(&id).copied().unwrap_or(0);
+                        // The parser's offset, not the one last set: output
+                        // arriving meanwhile moves it to keep the view still.
+                        let cur = p.screen().scrollback();
                         let next = (cur as isize + n).max(0) as usize;
                         p.screen_mut().set_scrollback(next);
                         let actual = p.screen().scrollback();
@@ -1328,6 +1334,20 @@ impl App {
                 t.resize(r.height.saturating_sub(2), r.width.saturating_sub(2));
             }
             t.dirty.store(false, std::sync::atomic::Ordering::Release);
+            // A terminal parsing a flood may hold its parser, or be stopped
+            // by the scheduler while it does: keep its last screen rather
+            // than make the frame (and a key's echo elsewhere) wait. It
+            // reports its output again, so a fresh one follows.
+            let shot = match t.parser.try_lock() {
+                Ok(p) => Some(p.screen().snapshot()),
+                Err(std::sync::TryLockError::WouldBlock) if !self.screens.contains_key(&t.id) => {
+                    t.parser.lock().ok().map(|p| p.screen().snapshot())
+                }
+                Err(_) => None,
+            };
+            if let Some(shot) = shot {
+                self.screens.insert(t.id, shot);
+            }
         }
         if let Some((_, r)) = panes.first() {
             self.engine

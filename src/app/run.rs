@@ -244,9 +244,18 @@ async fn run_async(ws: Workshop, opts: Options) -> io::Result<()> {
     let mut output_only = false;
     let mut last_draw = Instant::now() - FRAME;
     let mut started = false;
+    // A key sent to a terminal shows when the terminal echoes it: the frame
+    // waits for that output (at most a frame's time) instead of going out at
+    // once with nothing new and making the echo wait for the next one.
+    let mut echo: Option<(crate::runtime::TermId, Instant)> = None;
     loop {
         if app.quit {
             break;
+        }
+        if echo.is_some_and(|(_, until)| Instant::now() >= until) {
+            echo = None;
+            need_draw = true;
+            output_only = false;
         }
         let frame = if output_only { OUTPUT_FRAME } else { FRAME };
         if need_draw && last_draw.elapsed() >= frame {
@@ -279,7 +288,10 @@ async fn run_async(ws: Workshop, opts: Options) -> io::Result<()> {
             }
         }
         let frame_at = need_draw.then(|| last_draw + frame);
-        let deadline = [app.next_deadline(), frame_at].into_iter().flatten().min();
+        let deadline = [app.next_deadline(), frame_at, echo.map(|(_, until)| until)]
+            .into_iter()
+            .flatten()
+            .min();
         let sleep = async move {
             match deadline {
                 Some(d) => tokio::time::sleep_until(d.into()).await,
@@ -294,12 +306,28 @@ async fn run_async(ws: Workshop, opts: Options) -> io::Result<()> {
                             let _ = c.resize(w, h);
                         }
                     }
-                    if let Some(intent) = to_intent(&app, &ev, test_panic) {
+                    let intent = to_intent(&app, &ev, test_panic);
+                    // Keys to a terminal shown live (not scrolled back) change
+                    // nothing on screen until the terminal answers.
+                    let typed = match (&intent, app.focus) {
+                        (Some(Intent::TermBytes(_)), Focus::Terminal(id))
+                            if app.notice.is_none() && live(&app, id) =>
+                        {
+                            Some(id)
+                        }
+                        _ => None,
+                    };
+                    if let Some(intent) = intent {
                         app.notice = None;
                         app.apply(intent);
                     }
-                    need_draw = true;
-                    output_only = false;
+                    match typed {
+                        Some(id) => echo = Some((id, Instant::now() + FRAME)),
+                        None => {
+                            need_draw = true;
+                            output_only = false;
+                        }
+                    }
                 }
                 Some(Err(_)) | None => break,
             },
@@ -309,8 +337,14 @@ async fn run_async(ws: Workshop, opts: Options) -> io::Result<()> {
                     _ => true,
                 };
                 app.on_event(&ev);
-                if !matches!(ev, crate::runtime::Event::Output(_)) {
-                    output_only = false;
+                match ev {
+                    crate::runtime::Event::Output(id) => {
+                        if echo.is_some_and(|(t, _)| t == id) {
+                            echo = None;
+                            output_only = false;
+                        }
+                    }
+                    _ => output_only = false,
                 }
                 need_draw |= visible;
             },
@@ -361,6 +395,16 @@ fn publish_notes(
         server.publish(&state);
         *sent = Some(state);
     }
+}
+
+/// Whether terminal `id` shows its live screen (not scrolled back).
+fn live(app: &App, id: crate::runtime::TermId) -> bool {
+    app.engine
+        .rt
+        .terminals
+        .get(id)
+        .and_then(|t| t.parser.lock().ok().map(|p| p.screen().scrollback() == 0))
+        .unwrap_or(false)
 }
 
 /// A tokio signal as a stream, so several can be waited on as one.

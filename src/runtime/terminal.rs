@@ -132,6 +132,9 @@ pub struct Terminal {
     /// Set by the reader when output arrived; cleared by whoever redraws.
     pub dirty: Arc<AtomicBool>,
     pub exited: Arc<AtomicBool>,
+    /// Whether a full-screen program holds the alternate screen, as the
+    /// reader last saw: known without waiting for a busy parser.
+    alternate: Arc<AtomicBool>,
     writer: Arc<Mutex<Box<dyn Write + Send>>>,
     master: Box<dyn MasterPty + Send>,
     child: Box<dyn Child + Send + Sync>,
@@ -222,6 +225,7 @@ impl Terminal {
         let mut reader = pair.master.try_clone_reader().map_err(io_err)?;
         let dirty = Arc::new(AtomicBool::new(false));
         let exited = Arc::new(AtomicBool::new(false));
+        let alternate = Arc::new(AtomicBool::new(false));
 
         let shell_pgrp = Arc::new(std::sync::atomic::AtomicI32::new(0));
         let tap: Arc<Mutex<Option<super::cast::Cast>>> = Arc::default();
@@ -237,6 +241,7 @@ impl Terminal {
             let writer = writer.clone();
             let dirty = dirty.clone();
             let exited = exited.clone();
+            let alternate = alternate.clone();
             std::thread::Builder::new()
                 .name(format!("pty-{name}"))
                 .spawn(move || {
@@ -256,6 +261,7 @@ impl Terminal {
                         let (replies, marks) = {
                             let Ok(mut p) = parser.lock() else { break };
                             p.process(&buf[..n]);
+                            alternate.store(p.screen().alternate_screen(), Ordering::Release);
                             let hooks = p.callbacks_mut();
                             (
                                 std::mem::take(&mut hooks.replies),
@@ -303,6 +309,7 @@ impl Terminal {
             pid,
             dirty,
             exited,
+            alternate,
             writer,
             tty: pair.master.tty_name(),
             shell_pgrp,
@@ -371,6 +378,7 @@ impl Terminal {
             let (rows, cols) = p.screen().size();
             let hooks = std::mem::take(p.callbacks_mut());
             *p = vt100::Parser::new_with_callbacks(rows, cols, DEFAULT_SCROLLBACK, hooks);
+            self.alternate.store(false, Ordering::Release);
         }
         self.dirty.store(true, Ordering::Release);
         self.write(b"\x0c");
@@ -415,11 +423,7 @@ impl Terminal {
                 procs::command_name(pg).unwrap_or_else(|| "a program".into()),
             )
         });
-        let alternate_screen = self
-            .parser
-            .lock()
-            .map(|p| p.screen().alternate_screen())
-            .unwrap_or(false);
+        let alternate_screen = self.alternate.load(Ordering::Acquire);
         let canonical = self.master.as_raw_fd().and_then(|fd| {
             // SAFETY: tcgetattr writes into the termios we own; fd is the PTY master.
             let mut t: libc::termios = unsafe { std::mem::zeroed() };
@@ -467,4 +471,115 @@ impl Terminal {
 /// portable-pty returns `anyhow::Error`; keep that crate out of our signatures.
 fn io_err(e: impl std::fmt::Display) -> std::io::Error {
     std::io::Error::other(e.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    //! The vt100 lectern builds with (vendor/vt100) keeps its history packed
+    //! and recycles rows: what a learner scrolls back to must be what was
+    //! printed, colours and wide characters included.
+    use tui_term::vt100;
+
+    fn numbers(p: &mut vt100::Parser, from: usize, to: usize) {
+        let text: String = (from..=to).map(|n| format!("{n}\r\n")).collect();
+        p.process(text.as_bytes());
+    }
+
+    #[test]
+    fn terminal_history_keeps_the_last_lines_in_order() {
+        let mut p = vt100::Parser::new(5, 20, 100);
+        numbers(&mut p, 1, 1000);
+        // On screen: 997..1000 and the empty line the cursor is on.
+        assert_eq!(p.screen().contents(), "997\n998\n999\n1000");
+        p.screen_mut().set_scrollback(usize::MAX);
+        assert_eq!(p.screen().scrollback(), 100);
+        assert_eq!(p.screen().contents(), "897\n898\n899\n900\n901");
+        p.screen_mut().set_scrollback(3);
+        assert_eq!(p.screen().contents(), "994\n995\n996\n997\n998");
+        p.screen_mut().set_scrollback(0);
+        assert_eq!(p.screen().contents(), "997\n998\n999\n1000");
+    }
+
+    #[test]
+    fn terminal_history_view_stays_on_its_lines_while_output_goes_on() {
+        let mut p = vt100::Parser::new(5, 20, 100);
+        numbers(&mut p, 1, 50);
+        // Scrolled back 2 lines (the view reaches into the screen), then 30
+        // more lines: the same lines stay in view.
+        p.screen_mut().set_scrollback(2);
+        let seen = p.screen().contents();
+        assert_eq!(seen, "45\n46\n47\n48\n49");
+        numbers(&mut p, 51, 80);
+        assert_eq!(p.screen().contents(), seen);
+        // The history is full and the view at its top: the oldest line goes,
+        // and the view moves with the top.
+        numbers(&mut p, 81, 500);
+        p.screen_mut().set_scrollback(usize::MAX);
+        assert_eq!(p.screen().contents(), "397\n398\n399\n400\n401");
+        numbers(&mut p, 501, 501);
+        assert_eq!(p.screen().contents(), "398\n399\n400\n401\n402");
+        p.screen_mut().set_scrollback(0);
+        assert_eq!(p.screen().contents(), "498\n499\n500\n501");
+    }
+
+    #[test]
+    fn terminal_history_keeps_colours_attributes_and_wide_characters() {
+        let mut p = vt100::Parser::new(3, 12, 10);
+        p.process("\x1b[31mred\x1b[0m \x1b[1;44mbold\x1b[0m 界\r\n".as_bytes());
+        p.process("\x1b[38;2;1;2;3m\x1b[48;5;200mrgb\x1b[K\x1b[0m\r\n".as_bytes());
+        let cells = |p: &vt100::Parser, row: u16| -> Vec<_> {
+            (0..12)
+                .map(|c| {
+                    let cell = p.screen().cell(row, c).unwrap();
+                    (
+                        cell.contents().to_string(),
+                        cell.fgcolor(),
+                        cell.bgcolor(),
+                        cell.bold(),
+                        cell.is_wide(),
+                        cell.is_wide_continuation(),
+                    )
+                })
+                .collect()
+        };
+        let before = (cells(&p, 0), cells(&p, 1));
+        p.process(b"a\r\nb\r\nc\r\nd\r\n");
+        assert_ne!(cells(&p, 0), before.0);
+        p.screen_mut().set_scrollback(4);
+        assert_eq!((cells(&p, 0), cells(&p, 1)), before);
+        assert_eq!(p.screen().contents(), "red bold 界\nrgb\na");
+    }
+
+    #[test]
+    fn terminal_wide_characters_at_the_edge_wrap_and_never_panic() {
+        // A wide character that does not fit in the last column wraps whole.
+        let mut p = vt100::Parser::new(4, 10, 10);
+        p.process("123456789界".as_bytes());
+        assert_eq!(p.screen().contents(), "123456789\n界");
+        // A narrower screen cuts a wide character in half; writing over,
+        // erasing around or inserting at what is left must not panic.
+        let mut p = vt100::Parser::new(4, 10, 10);
+        p.process("abcd界xy\r\n界界界界界".as_bytes());
+        p.screen_mut().set_size(4, 5);
+        for seq in [
+            "\x1b[1;5Hz",
+            "\x1b[1;5H界",
+            "\x1b[2;5H\x1b[K",
+            "\x1b[2;1H\x1b[2P",
+            "\x1b[2;2H\x1b[3@",
+            "\x1b[1;4H\x1b[1X界界",
+            "\x1b[2;5H\x1b[1K",
+        ] {
+            p.process(seq.as_bytes());
+        }
+        p.screen_mut().set_size(4, 10);
+        p.process("\x1b[1;9H界界界\r\n".as_bytes());
+        let text = p.screen().contents();
+        assert!(text.contains('界'), "{text}");
+        // Rows cut by a resize go to the history as they are, and come back.
+        numbers(&mut p, 1, 20);
+        p.screen_mut().set_scrollback(usize::MAX);
+        let _ = p.screen().contents();
+        let _ = p.screen().contents_formatted();
+    }
 }
