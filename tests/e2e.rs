@@ -3,6 +3,7 @@
 
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -18,6 +19,9 @@ struct Lectern {
     screen: Arc<Mutex<vt100::Parser>>,
     /// Every byte lectern wrote, for what the screen does not show (OSC 8).
     raw: Arc<Mutex<Vec<u8>>>,
+    /// Tells the reader to stop and let go of its copy of the PTY's master.
+    stop: Arc<AtomicBool>,
+    reading: Option<std::thread::JoinHandle<()>>,
 }
 
 fn fixture(name: &str) -> PathBuf {
@@ -70,12 +74,28 @@ impl Lectern {
         let answer = writer.clone();
         let raw = Arc::new(Mutex::new(Vec::new()));
         let raw_in = raw.clone();
-        std::thread::spawn(move || {
+        let stop = Arc::new(AtomicBool::new(false));
+        let stopped = stop.clone();
+        let fd = pair.master.as_raw_fd().expect("the master's fd");
+        let reading = std::thread::spawn(move || {
             let mut buf = [0u8; 65536];
-            while let Ok(n) = reader.read(&mut buf) {
-                if n == 0 {
+            loop {
+                // Wait a little at a time, so the reader can be told to stop.
+                let mut p = libc::pollfd {
+                    fd,
+                    events: libc::POLLIN,
+                    revents: 0,
+                };
+                if stopped.load(Ordering::Acquire) {
                     break;
                 }
+                if unsafe { libc::poll(&mut p, 1, 50) } == 0 {
+                    continue;
+                }
+                let n = match reader.read(&mut buf) {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => n,
+                };
                 raw_in.lock().unwrap().extend_from_slice(&buf[..n]);
                 let mut p = s.lock().unwrap();
                 p.process(&buf[..n]);
@@ -94,7 +114,24 @@ impl Lectern {
             child,
             screen,
             raw,
+            stop,
+            reading: Some(reading),
         }
+    }
+
+    /// Close the terminal lectern runs in, as closing its window does.
+    fn hang_up(&mut self) {
+        self.stop.store(true, Ordering::Release);
+        if let Some(r) = self.reading.take() {
+            r.join().unwrap();
+        }
+        // The last copies of the master: the writer, then the master itself.
+        self.writer = Arc::new(Mutex::new(Box::new(std::io::sink())));
+        let (replacement, _) = native_pty_system()
+            .openpty(PtySize::default())
+            .map(|p| (p.master, p.slave))
+            .expect("pty");
+        drop(std::mem::replace(&mut self.master, replacement));
     }
 
     fn send(&mut self, bytes: &[u8]) {
@@ -609,6 +646,37 @@ fn every_way_lectern_ends_stops_everything_and_restores_the_terminal() {
             !screen.screen().alternate_screen() && !screen.screen().hide_cursor(),
             "{name}: the terminal was not restored"
         );
+    }
+}
+
+#[test]
+fn closing_the_terminal_ends_lectern_and_everything_it_started() {
+    let d = tempfile::tempdir().unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    leaky_workshop(d.path(), port);
+    let state = d.path().join("state");
+    std::fs::create_dir_all(&state).unwrap();
+    let mut l = Lectern::start(d.path(), &state, &["--restart", "--trust"], &[]);
+    l.wait_text("root@");
+    let end = Instant::now() + DEADLINE;
+    while !port_answers(port) {
+        assert!(Instant::now() < end, "the service never answered");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    l.send(b"\r");
+    wait_processes(l.pid(), &["sleep 1000", "sleep 1001"]);
+    let kids = descendants(l.pid());
+    l.hang_up();
+    l.wait_exit();
+    assert_all_gone(&kids);
+    let end = Instant::now() + Duration::from_secs(5);
+    while port_answers(port) {
+        assert!(Instant::now() < end, "port {port} still answers");
+        std::thread::sleep(Duration::from_millis(50));
     }
 }
 

@@ -215,7 +215,7 @@ pub struct App {
     pub highlighted: Option<(
         std::path::PathBuf,
         u64,
-        Vec<Vec<ratatui::text::Span<'static>>>,
+        std::sync::Arc<crate::ui::highlight::Lines>,
     )>,
     pub view: View,
     /// `section:begin` ids whose contents are folded on this page.
@@ -228,7 +228,7 @@ pub struct App {
     pub dash_drawn: Option<Prepared>,
     /// Refresh intervals of dashboards whose auto-refresh was turned off.
     refresh_off: HashMap<usize, Duration>,
-    laid_key: Option<(u16, usize, u64)>,
+    laid_key: Option<(u16, usize, u64, u64)>,
     generation: u64,
     /// Terminals, services and setup started (only once the workshop is trusted).
     launched: bool,
@@ -365,11 +365,11 @@ impl App {
                     tenths / 10 * 10
                 }
             });
-        let highlighted = u64::from(crate::ui::highlight::get().is_some()) << 63;
         let key = (
             width,
             self.engine.page,
-            self.generation.wrapping_add(clock << 32) ^ highlighted,
+            self.generation.wrapping_add(clock << 32),
+            crate::ui::highlight::generation(),
         );
         if self.laid_key == Some(key) {
             return;
@@ -1452,9 +1452,10 @@ impl App {
             .extension()
             .map(|e| e.to_string_lossy().into_owned())
             .unwrap_or_default();
-        // Very large files stay plain: highlighting them would stall the screen.
+        // Very large files stay plain; long ones show plain until their
+        // colours are made in the background.
         self.highlighted = if f.text.len() <= 128 * 1024 {
-            h.lines(&ext, &f.text)
+            h.cached(&ext, &f.text)
                 .map(|lines| (f.path.clone(), sum, lines))
         } else {
             None

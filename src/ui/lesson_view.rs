@@ -449,7 +449,8 @@ fn block(b: &Block, width: usize, st: &ViewState, laid: &mut Laid, prefix: &str)
             let highlight = body.len() <= MAX_HIGHLIGHT;
             let lines: Vec<Vec<Span<'static>>> = crate::ui::highlight::get()
                 .filter(|_| highlight)
-                .and_then(|h| h.lines(lang, body))
+                .and_then(|h| h.cached(lang, body))
+                .map(|l| l.as_ref().clone())
                 .unwrap_or_else(|| {
                     body.lines()
                         .map(|l| {
