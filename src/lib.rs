@@ -25,6 +25,16 @@ macro_rules! say_part {
     }};
 }
 
+/// `eprintln!` that never panics: a closed terminal (its window shut while
+/// lectern was ending) must not turn a clean exit into a panic.
+#[macro_export]
+macro_rules! say_err {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr(), $($arg)*);
+    }};
+}
+
 pub mod action;
 pub mod app;
 pub mod check;

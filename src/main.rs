@@ -260,7 +260,7 @@ fn load(common: &CommonArgs) -> Result<Workshop, ExitCode> {
         vars: common.vars.clone(),
     };
     workshop::load(&common.dir, &opts).map_err(|e| {
-        eprintln!("lectern: {e}");
+        lectern::say_err!("lectern: {e}");
         ExitCode::from(2)
     })
 }
@@ -322,7 +322,7 @@ fn main() -> ExitCode {
                 Ok(true) => Ok(ExitCode::SUCCESS),
                 Ok(false) => Ok(ExitCode::from(1)),
                 Err(e) => {
-                    eprintln!("lectern: {e}");
+                    lectern::say_err!("lectern: {e}");
                     Err(ExitCode::from(2))
                 }
             }
@@ -367,7 +367,7 @@ fn cmd_check(common: &CommonArgs, format: Format, strict: bool) -> Result<ExitCo
         Format::Json => match serde_json::to_string_pretty(&report) {
             Ok(s) => lectern::say!("{s}"),
             Err(e) => {
-                eprintln!("lectern: cannot write JSON: {e}");
+                lectern::say_err!("lectern: cannot write JSON: {e}");
                 return Err(ExitCode::from(2));
             }
         },
@@ -381,7 +381,7 @@ fn cmd_check(common: &CommonArgs, format: Format, strict: bool) -> Result<ExitCo
 
 fn cmd_export(dir: &Path, out: &Path, force: bool) -> Result<ExitCode, ExitCode> {
     let ws = workshop::load(dir, &LoadOptions::default()).map_err(|e| {
-        eprintln!("lectern: {e}");
+        lectern::say_err!("lectern: {e}");
         ExitCode::from(2)
     })?;
     let opts = lectern::export::Options { force };
@@ -396,11 +396,11 @@ fn cmd_export(dir: &Path, out: &Path, force: bool) -> Result<ExitCode, ExitCode>
             Ok(ExitCode::SUCCESS)
         }
         Err(e @ lectern::export::ExportError::Check { .. }) => {
-            eprintln!("{e}");
+            lectern::say_err!("{e}");
             Err(ExitCode::from(1))
         }
         Err(e) => {
-            eprintln!("lectern: {e}");
+            lectern::say_err!("lectern: {e}");
             Err(ExitCode::from(2))
         }
     }
@@ -422,7 +422,7 @@ fn cmd_render(
                     .enumerate()
                     .map(|(i, p)| format!("  {:>2}  {}", i + 1, p.name))
                     .collect();
-                eprintln!(
+                lectern::say_err!(
                     "lectern: no page `{key}`; the pages are:\n{}",
                     names.join("\n")
                 );
@@ -465,7 +465,7 @@ fn cmd_render_dashboard(
     use lectern::model::{grafana, series};
     use lectern::ui::dashboard_view;
     let fail = |msg: String| {
-        eprintln!("lectern: {msg}");
+        lectern::say_err!("lectern: {msg}");
         ExitCode::from(2)
     };
     let ws = load(common)?;
@@ -538,7 +538,7 @@ fn cmd_notes(common: &CommonArgs) -> Result<ExitCode, ExitCode> {
     match lectern::app::notes_view::run(&socket) {
         Ok(()) => Ok(ExitCode::SUCCESS),
         Err(e) => {
-            eprintln!("lectern: {e}");
+            lectern::say_err!("lectern: {e}");
             Err(ExitCode::from(2))
         }
     }
@@ -575,7 +575,7 @@ fn cmd_run(
     match lectern::app::run::run(ws, opts) {
         Ok(()) => Ok(ExitCode::SUCCESS),
         Err(e) => {
-            eprintln!("lectern: {e}");
+            lectern::say_err!("lectern: {e}");
             Err(ExitCode::from(2))
         }
     }
@@ -597,7 +597,7 @@ fn cmd_new(dir: &Path, title: Option<String>, layout: NewLayout) -> Result<ExitC
             Ok(ExitCode::SUCCESS)
         }
         Err(e) => {
-            eprintln!("lectern: {e}");
+            lectern::say_err!("lectern: {e}");
             Err(ExitCode::from(2))
         }
     }
@@ -616,7 +616,7 @@ fn cmd_man(out_dir: Option<&Path>) -> Result<ExitCode, ExitCode> {
         }
     }
     let fail = |what: &Path, e: std::io::Error| {
-        eprintln!("lectern: cannot write {}: {e}", what.display());
+        lectern::say_err!("lectern: cannot write {}: {e}", what.display());
         ExitCode::from(2)
     };
     match out_dir {
@@ -646,7 +646,7 @@ fn write_stdout(bytes: &[u8]) -> Result<ExitCode, ExitCode> {
         Ok(()) => Ok(ExitCode::SUCCESS),
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(ExitCode::SUCCESS),
         Err(e) => {
-            eprintln!("lectern: cannot write to standard output: {e}");
+            lectern::say_err!("lectern: cannot write to standard output: {e}");
             Err(ExitCode::from(2))
         }
     }

@@ -2,6 +2,7 @@
 //! back through a vt100 parser. Every wait has a deadline; none is an assertion.
 
 use std::io::{Read, Write};
+use std::os::fd::FromRawFd;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -69,14 +70,18 @@ impl Lectern {
         drop(pair.slave);
         let screen = Arc::new(Mutex::new(vt100::Parser::new(40, 130, 0)));
         let mut reader = pair.master.try_clone_reader().unwrap();
-        let writer = Arc::new(Mutex::new(pair.master.take_writer().unwrap()));
+        // A plain copy of the master to write to: portable-pty's own writer
+        // types a newline and end-of-file when dropped, which is not a hangup.
+        let fd = pair.master.as_raw_fd().expect("the master's fd");
+        // SAFETY: dup gives a new descriptor that the File owns.
+        let copy = unsafe { std::fs::File::from_raw_fd(libc::dup(fd)) };
+        let writer: Arc<Mutex<Box<dyn Write + Send>>> = Arc::new(Mutex::new(Box::new(copy)));
         let s = screen.clone();
         let answer = writer.clone();
         let raw = Arc::new(Mutex::new(Vec::new()));
         let raw_in = raw.clone();
         let stop = Arc::new(AtomicBool::new(false));
         let stopped = stop.clone();
-        let fd = pair.master.as_raw_fd().expect("the master's fd");
         let reading = std::thread::spawn(move || {
             let mut buf = [0u8; 65536];
             loop {
@@ -651,32 +656,41 @@ fn every_way_lectern_ends_stops_everything_and_restores_the_terminal() {
 
 #[test]
 fn closing_the_terminal_ends_lectern_and_everything_it_started() {
-    let d = tempfile::tempdir().unwrap();
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    leaky_workshop(d.path(), port);
-    let state = d.path().join("state");
-    std::fs::create_dir_all(&state).unwrap();
-    let mut l = Lectern::start(d.path(), &state, &["--restart", "--trust"], &[]);
-    l.wait_text("root@");
-    let end = Instant::now() + DEADLINE;
-    while !port_answers(port) {
-        assert!(Instant::now() < end, "the service never answered");
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    l.send(b"\r");
-    wait_processes(l.pid(), &["sleep 1000", "sleep 1001"]);
-    let kids = descendants(l.pid());
-    l.hang_up();
-    l.wait_exit();
-    assert_all_gone(&kids);
-    let end = Instant::now() + Duration::from_secs(5);
-    while port_answers(port) {
-        assert!(Instant::now() < end, "port {port} still answers");
-        std::thread::sleep(Duration::from_millis(50));
+    // Idle (nothing to draw, so only the hangup itself can tell lectern) and
+    // busy (a running card redraws, and drawing finds the terminal gone).
+    for busy in [false, true] {
+        let d = tempfile::tempdir().unwrap();
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        leaky_workshop(d.path(), port);
+        let state = d.path().join("state");
+        std::fs::create_dir_all(&state).unwrap();
+        let mut l = Lectern::start(d.path(), &state, &["--restart", "--trust"], &[]);
+        l.wait_text("root@");
+        let end = Instant::now() + DEADLINE;
+        while !port_answers(port) {
+            assert!(Instant::now() < end, "the service never answered");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        if busy {
+            l.send(b"\r");
+            wait_processes(l.pid(), &["sleep 1000", "sleep 1001"]);
+        } else {
+            std::thread::sleep(Duration::from_millis(500));
+        }
+        let kids = descendants(l.pid());
+        l.hang_up();
+        let st = l.wait_exit();
+        assert!(st.success(), "busy: {busy}: {st:?}");
+        assert_all_gone(&kids);
+        let end = Instant::now() + Duration::from_secs(5);
+        while port_answers(port) {
+            assert!(Instant::now() < end, "port {port} still answers");
+            std::thread::sleep(Duration::from_millis(50));
+        }
     }
 }
 

@@ -220,6 +220,7 @@ async fn run_async(ws: Workshop, opts: Options) -> io::Result<()> {
         .map(|k| signal(k).map(tokio_stream_of))
         .collect::<io::Result<Vec<_>>>()?,
     );
+    watch_for_hangup();
     let mut input = EventStream::new();
     let test_panic = std::env::var_os("LECTERN_TEST_PANIC").is_some();
     let hyperlinks = hyperlinks_supported();
@@ -248,6 +249,9 @@ async fn run_async(ws: Workshop, opts: Options) -> io::Result<()> {
     // waits for that output (at most a frame's time) instead of going out at
     // once with nothing new and making the echo wait for the next one.
     let mut echo: Option<(crate::runtime::TermId, Instant)> = None;
+    // The loop ends on quit, a signal or a screen error; each way, progress
+    // is saved and everything started is stopped below.
+    let ended: io::Result<()> = async {
     loop {
         if app.quit {
             break;
@@ -355,10 +359,25 @@ async fn run_async(ws: Workshop, opts: Options) -> io::Result<()> {
             _ = quit_signals.next() => break,
         }
     }
+    Ok(())
+    }
+    .await;
     app.engine.save();
     app.engine.shutdown();
-    drop(term);
-    Ok(())
+    // ratatui reports a cursor it could not show again with eprintln!, which
+    // panics when the terminal is gone; when showing it fails here, there is
+    // no screen left to put back.
+    if term.show_cursor().is_ok() {
+        drop(term);
+    } else {
+        std::mem::forget(term);
+    }
+    match ended {
+        // The terminal went away (its window was closed): an ending, not a
+        // failure to report to a screen that is gone.
+        Err(e) if e.raw_os_error() == Some(libc::EIO) => Ok(()),
+        other => other,
+    }
 }
 
 fn now_ms() -> i64 {
@@ -395,6 +414,31 @@ fn publish_notes(
         server.publish(&state);
         *sent = Some(state);
     }
+}
+
+/// End lectern (as SIGHUP does) when its terminal goes away. crossterm's
+/// reader does not notice a hung-up terminal (it reads it again and again),
+/// and the kernel's hangup signal goes only to the terminal's session leader.
+fn watch_for_hangup() {
+    // SAFETY: isatty only looks at fd 0.
+    if unsafe { libc::isatty(0) } != 1 {
+        return;
+    }
+    std::thread::spawn(|| loop {
+        std::thread::sleep(Duration::from_millis(250));
+        let mut p = libc::pollfd {
+            fd: 0,
+            events: 0,
+            revents: 0,
+        };
+        // SAFETY: one pollfd we own, no waiting; kill signals this process.
+        let hung_up = unsafe { libc::poll(&mut p, 1, 0) } > 0
+            && p.revents & (libc::POLLHUP | libc::POLLNVAL) != 0;
+        if hung_up {
+            unsafe { libc::kill(libc::getpid(), libc::SIGHUP) };
+            return;
+        }
+    });
 }
 
 /// Whether terminal `id` shows its live screen (not scrolled back).

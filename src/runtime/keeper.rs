@@ -30,9 +30,10 @@ const FORWARDED: [libc::c_int; 7] = [
 
 extern "C" fn forward(sig: libc::c_int, info: *mut libc::siginfo_t, _: *mut libc::c_void) {
     // A key press (Ctrl-C) already reached lectern, which shares the terminal's
-    // process group: pass on only what was sent with kill().
+    // process group: pass on only what was sent with kill(). A hangup is
+    // always passed on: the kernel sends it to the session leader alone.
     // SAFETY: the kernel hands a valid siginfo to an SA_SIGINFO handler.
-    let from_user = unsafe { info.as_ref() }.is_none_or(|i| i.si_code <= 0);
+    let from_user = sig == libc::SIGHUP || unsafe { info.as_ref() }.is_none_or(|i| i.si_code <= 0);
     let child = CHILD.load(Ordering::Relaxed);
     if from_user && child > 0 {
         // SAFETY: kill(2) is async-signal-safe.

@@ -252,6 +252,6 @@ pub fn workshop_env(path: &Path) -> Vec<(String, String)> {
 
 fn break_err(e: std::io::Error) -> std::process::ExitStatus {
     use std::os::unix::process::ExitStatusExt;
-    eprintln!("lectern: waiting for a setup script failed: {e}");
+    crate::say_err!("lectern: waiting for a setup script failed: {e}");
     std::process::ExitStatus::from_raw(1 << 8)
 }
