@@ -221,6 +221,7 @@ async fn run_async(ws: Workshop, opts: Options) -> io::Result<()> {
         .collect::<io::Result<Vec<_>>>()?,
     );
     watch_for_hangup();
+    crate::runtime::echo_first::shared().drawn_by_screen();
     let mut input = EventStream::new();
     let test_panic = std::env::var_os("LECTERN_TEST_PANIC").is_some();
     let hyperlinks = hyperlinks_supported();
@@ -264,8 +265,13 @@ async fn run_async(ws: Workshop, opts: Options) -> io::Result<()> {
         let frame = if output_only { OUTPUT_FRAME } else { FRAME };
         if need_draw && last_draw.elapsed() >= frame {
             let size = term.size()?;
+            // Whether the awaited echo is in the screen this frame is made from.
+            let echo_in = crate::runtime::echo_first::shared().has_answer();
             app.prepare(Rect::new(0, 0, size.width, size.height));
             term.draw(|f| super::draw::draw(f, &app))?;
+            if echo_in {
+                crate::runtime::echo_first::shared().shown();
+            }
             let stopped = recording.lock().ok().and_then(|mut r| r.1.take());
             if hyperlinks && app.overlay.is_none() {
                 write_hyperlinks(&app, term.backend_mut())?;

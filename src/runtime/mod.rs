@@ -7,6 +7,7 @@
 pub mod browser;
 pub mod cast;
 pub mod datasource;
+pub mod echo_first;
 pub mod examiner;
 pub mod files;
 pub mod grafana_api;

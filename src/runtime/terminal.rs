@@ -248,6 +248,7 @@ impl Terminal {
                     let mut buf = vec![0u8; 64 * 1024];
                     // A panic while parsing ends this terminal, not lectern.
                     let _ = super::guard::run("reading a terminal", || loop {
+                        super::echo_first::shared().hold(id);
                         let n = match reader.read(&mut buf) {
                             Ok(0) | Err(_) => break,
                             Ok(n) => n,
@@ -286,6 +287,7 @@ impl Terminal {
                             }
                             let _ = events.send(Event::Mark(id, m));
                         }
+                        super::echo_first::shared().answered(id);
                         if !dirty.swap(true, Ordering::AcqRel) {
                             let _ = events.send(Event::Output(id));
                         }
@@ -334,6 +336,7 @@ impl Terminal {
     }
 
     pub fn write(&self, bytes: &[u8]) {
+        super::echo_first::shared().typed(self.id);
         if let Ok(mut w) = self.writer.lock() {
             let _ = w.write_all(bytes);
             let _ = w.flush();
