@@ -157,14 +157,9 @@ async fn run_async(ws: Workshop, opts: Options) -> io::Result<()> {
     let mut app = App::new(engine, opts.restart, opts.trust);
     app.present = opts.present.is_some();
     app.reload_from = opts.reload.clone();
-    // Live reload: edits to the workshop's content show without a restart.
-    let _watcher = opts.reload.as_ref().and_then(|_| {
-        let ws = &app.engine.ws;
-        crate::runtime::watch::content(
-            &[&ws.workshop_dir, &ws.root.join("resources")],
-            app.engine.rt.sender(),
-        )
-    });
+    // Live reload (edits to the workshop's content show without a restart)
+    // watches from the first frame on: setting up the watches takes a while.
+    let mut _watcher = None;
 
     // The recording starts before the screen is taken, so it replays from a clear screen.
     let cast = match &opts.record {
@@ -292,6 +287,13 @@ async fn run_async(ws: Workshop, opts: Options) -> io::Result<()> {
             if !started {
                 // The first frame is up: now start shells, services and setup.
                 started = true;
+                _watcher = opts.reload.as_ref().and_then(|_| {
+                    let ws = &app.engine.ws;
+                    crate::runtime::watch::content(
+                        &[&ws.workshop_dir, &ws.root.join("resources")],
+                        app.engine.rt.sender(),
+                    )
+                });
                 app.launch()?;
                 app.start();
                 need_draw = true;
