@@ -273,9 +273,14 @@ pub fn consent_lines(title: &str, items: &[crate::engine::consent::Item]) -> Vec
 impl App {
     pub fn new(mut engine: Engine, restart: bool, trust: bool) -> App {
         let notice = engine.resume(restart);
-        let items = crate::engine::consent::what_runs(&engine.ws);
-        // Trusted before (this very content), told so now, or nothing runs by itself.
-        let consent = if trust || engine.trusted() || items.is_empty() {
+        // Trusted before (this very content), told so now, or nothing runs by
+        // itself. The list of what runs reads every page: made only when asked.
+        let items = if trust || engine.trusted() {
+            Vec::new()
+        } else {
+            crate::engine::consent::what_runs(&engine.ws)
+        };
+        let consent = if items.is_empty() {
             engine.trust();
             None
         } else {
