@@ -594,6 +594,43 @@ fn port_answers(port: u16) -> bool {
     std::net::TcpStream::connect(("127.0.0.1", port)).is_ok()
 }
 
+/// lectern on a leaky workshop, its service answering on the port returned.
+/// `d` holds the workshop and lectern's state.
+fn start_leaky(d: &Path, what: &str) -> (Lectern, u16) {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    leaky_workshop(d, port);
+    let state = d.join("state");
+    std::fs::create_dir_all(&state).unwrap();
+    let l = Lectern::start(d, &state, &["--restart", "--trust"], &[]);
+    l.wait_text("root@");
+    let end = Instant::now() + DEADLINE;
+    while !port_answers(port) {
+        assert!(Instant::now() < end, "{what}: the service never answered");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    (l, port)
+}
+
+/// Start the page's commands (one leaves its session) and wait for them.
+fn start_leaky_commands(l: &mut Lectern) {
+    l.send(b"\r");
+    wait_processes(l.pid(), &["sleep 1000", "sleep 1001"]);
+}
+
+/// Every process in `kids` is gone and nothing answers on `port`.
+fn assert_all_stopped(what: &str, kids: &[i32], port: u16) {
+    assert_all_gone(kids);
+    let end = Instant::now() + Duration::from_secs(5);
+    while port_answers(port) {
+        assert!(Instant::now() < end, "{what}: port {port} still answers");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
 #[test]
 fn every_way_lectern_ends_stops_everything_and_restores_the_terminal() {
     let cases: &[(&str, i32, bool)] = &[
@@ -610,23 +647,8 @@ fn every_way_lectern_ends_stops_everything_and_restores_the_terminal() {
     ];
     for (name, sig, inner) in cases {
         let d = tempfile::tempdir().unwrap();
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        leaky_workshop(d.path(), port);
-        let state = d.path().join("state");
-        std::fs::create_dir_all(&state).unwrap();
-        let mut l = Lectern::start(d.path(), &state, &["--restart", "--trust"], &[]);
-        l.wait_text("root@");
-        let end = Instant::now() + DEADLINE;
-        while !port_answers(port) {
-            assert!(Instant::now() < end, "{name}: the service never answered");
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        l.send(b"\r");
-        wait_processes(l.pid(), &["sleep 1000", "sleep 1001"]);
+        let (mut l, port) = start_leaky(d.path(), name);
+        start_leaky_commands(&mut l);
         let kids = descendants(l.pid());
         let target = if *inner {
             *descendants(l.pid())
@@ -640,12 +662,7 @@ fn every_way_lectern_ends_stops_everything_and_restores_the_terminal() {
             libc::kill(target, *sig);
         }
         l.wait_exit();
-        assert_all_gone(&kids);
-        let end = Instant::now() + Duration::from_secs(5);
-        while port_answers(port) {
-            assert!(Instant::now() < end, "{name}: port {port} still answers");
-            std::thread::sleep(Duration::from_millis(50));
-        }
+        assert_all_stopped(name, &kids, port);
         let screen = l.screen.lock().unwrap();
         assert!(
             !screen.screen().alternate_screen() && !screen.screen().hide_cursor(),
@@ -660,37 +677,18 @@ fn closing_the_terminal_ends_lectern_and_everything_it_started() {
     // busy (a running card redraws, and drawing finds the terminal gone).
     for busy in [false, true] {
         let d = tempfile::tempdir().unwrap();
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        leaky_workshop(d.path(), port);
-        let state = d.path().join("state");
-        std::fs::create_dir_all(&state).unwrap();
-        let mut l = Lectern::start(d.path(), &state, &["--restart", "--trust"], &[]);
-        l.wait_text("root@");
-        let end = Instant::now() + DEADLINE;
-        while !port_answers(port) {
-            assert!(Instant::now() < end, "the service never answered");
-            std::thread::sleep(Duration::from_millis(50));
-        }
+        let what = if busy { "busy" } else { "idle" };
+        let (mut l, port) = start_leaky(d.path(), what);
         if busy {
-            l.send(b"\r");
-            wait_processes(l.pid(), &["sleep 1000", "sleep 1001"]);
+            start_leaky_commands(&mut l);
         } else {
             std::thread::sleep(Duration::from_millis(500));
         }
         let kids = descendants(l.pid());
         l.hang_up();
         let st = l.wait_exit();
-        assert!(st.success(), "busy: {busy}: {st:?}");
-        assert_all_gone(&kids);
-        let end = Instant::now() + Duration::from_secs(5);
-        while port_answers(port) {
-            assert!(Instant::now() < end, "port {port} still answers");
-            std::thread::sleep(Duration::from_millis(50));
-        }
+        assert!(st.success(), "{what}: {st:?}");
+        assert_all_stopped(what, &kids, port);
     }
 }
 
