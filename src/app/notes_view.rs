@@ -62,39 +62,46 @@ pub fn run(socket: &Path) -> io::Result<()> {
     let mut connected = false;
     let mut last_draw: Option<Instant> = None;
     let mut dirty = true;
-    loop {
-        while let Ok(m) = rx.try_recv() {
-            match m {
-                Msg::State(s) => {
-                    state = Some(s);
-                    connected = true;
-                }
-                Msg::Gone => connected = false,
-            }
-            dirty = true;
-        }
-        // The clocks tick once a second.
-        if dirty || last_draw.is_none_or(|t| t.elapsed() >= Duration::from_secs(1)) {
-            term.draw(|f| draw(f, state.as_ref(), connected, socket))?;
-            last_draw = Some(Instant::now());
-            dirty = false;
-        }
-        if event::poll(Duration::from_millis(100))? {
-            match event::read()? {
-                Event::Key(k) if k.kind != KeyEventKind::Release => {
-                    let ctrl = k.modifiers.contains(KeyModifiers::CONTROL);
-                    match k.code {
-                        KeyCode::Char('q') | KeyCode::Esc => break,
-                        KeyCode::Char('c') if ctrl => break,
-                        _ => {}
+    // A terminal that went away ends the loop with an error: the screen is
+    // let go of either way.
+    let mut follow_presenter = || -> io::Result<()> {
+        loop {
+            while let Ok(m) = rx.try_recv() {
+                match m {
+                    Msg::State(s) => {
+                        state = Some(s);
+                        connected = true;
                     }
+                    Msg::Gone => connected = false,
                 }
-                Event::Resize(..) => dirty = true,
-                _ => {}
+                dirty = true;
+            }
+            // The clocks tick once a second.
+            if dirty || last_draw.is_none_or(|t| t.elapsed() >= Duration::from_secs(1)) {
+                term.draw(|f| draw(f, state.as_ref(), connected, socket))?;
+                last_draw = Some(Instant::now());
+                dirty = false;
+            }
+            if event::poll(Duration::from_millis(100))? {
+                match event::read()? {
+                    Event::Key(k) if k.kind != KeyEventKind::Release => {
+                        let ctrl = k.modifiers.contains(KeyModifiers::CONTROL);
+                        match k.code {
+                            KeyCode::Char('q') | KeyCode::Esc => break,
+                            KeyCode::Char('c') if ctrl => break,
+                            _ => {}
+                        }
+                    }
+                    Event::Resize(..) => dirty = true,
+                    _ => {}
+                }
             }
         }
-    }
-    Ok(())
+        Ok(())
+    };
+    let ended = follow_presenter();
+    super::run::let_go(term);
+    ended
 }
 
 struct Restore;

@@ -372,14 +372,7 @@ async fn run_async(ws: Workshop, opts: Options) -> io::Result<()> {
     .await;
     app.engine.save();
     app.engine.shutdown();
-    // ratatui reports a cursor it could not show again with eprintln!, which
-    // panics when the terminal is gone; when showing it fails here, there is
-    // no screen left to put back.
-    if term.show_cursor().is_ok() {
-        drop(term);
-    } else {
-        std::mem::forget(term);
-    }
+    let_go(term);
     match ended {
         // The terminal went away (its window was closed): an ending, not a
         // failure to report to a screen that is gone.
@@ -421,6 +414,17 @@ fn publish_notes(
     if sent.as_ref() != Some(&state) {
         server.publish(&state);
         *sent = Some(state);
+    }
+}
+
+/// Drop the screen. ratatui reports a cursor it could not show again with
+/// eprintln!, which panics when the terminal is gone; when showing it fails
+/// here, there is no screen left to put back.
+pub(crate) fn let_go<B: ratatui::backend::Backend>(mut term: Terminal<B>) {
+    if term.show_cursor().is_ok() {
+        drop(term);
+    } else {
+        std::mem::forget(term);
     }
 }
 
