@@ -899,6 +899,50 @@ fn present_types_commands_at_a_persons_pace() {
 }
 
 #[test]
+fn present_judges_a_multi_line_command_by_its_last_line_once_all_is_typed() {
+    let d = tempfile::tempdir().unwrap();
+    let content = d.path().join("workshop/content");
+    std::fs::create_dir_all(&content).unwrap();
+    std::fs::write(
+        d.path().join("workshop/workshop.yaml"),
+        "name: lines\nmodules:\n  activate:\n  - page\n",
+    )
+    .unwrap();
+    // The first line passes at once, the last fails: no ✓ while the rest is
+    // typed, and the verdict is the last line's.
+    std::fs::write(
+        content.join("page.md"),
+        "Two lines.\n\n```terminal:execute\ncommand: |\n  echo first-$((2*3))\n  echo second-$((3*4)); false\n```\n",
+    )
+    .unwrap();
+    let state = d.path().join("state");
+    std::fs::create_dir_all(&state).unwrap();
+    let mut l = Lectern::start_with(
+        &["present"],
+        d.path(),
+        &state,
+        &["--restart", "--typing-speed", "12"],
+        &[],
+    );
+    l.wait_text("root@");
+    l.send(b"\r");
+    // The first line ran, the second is being typed: the card has no verdict.
+    let mid = l.wait_for("the first line's output", |c| c.contains("first-6"));
+    assert!(
+        !mid.contains("✓") && !mid.contains("exit 0"),
+        "a verdict before every line was typed:\n{mid}"
+    );
+    l.wait_text("second-12");
+    l.wait_text("exit 1");
+    let c = l.contents();
+    assert!(
+        !c.contains("✓ exit 0"),
+        "passed though its last line failed:\n{c}"
+    );
+    l.quit();
+}
+
+#[test]
 fn the_notes_window_follows_the_presenter_over_a_private_socket() {
     use std::os::unix::fs::PermissionsExt;
     let state = tempfile::tempdir().unwrap();

@@ -279,6 +279,25 @@ impl Commands {
             }
         }
         t.pos += c.len_utf8();
+        if c == '\r' && t.entered {
+            // A later line went in: a line before it that ended does not end
+            // the command; this one gets its time to start.
+            let now = Instant::now();
+            for id in &t.terms {
+                let Some(track) = self.tracks.get_mut(id) else {
+                    continue;
+                };
+                for p in track
+                    .pending
+                    .iter_mut()
+                    .filter(|p| p.action == t.exec.action)
+                {
+                    if let Some((_, code)) = p.settle {
+                        p.settle = Some((now, code));
+                    }
+                }
+            }
+        }
         if c == '\r' && !t.entered {
             t.entered = true;
             let o = self.track(rt, &t.terms, &t.exec, t.budget);
