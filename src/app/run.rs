@@ -215,7 +215,6 @@ async fn run_async(ws: Workshop, opts: Options) -> io::Result<()> {
         .map(|k| signal(k).map(tokio_stream_of))
         .collect::<io::Result<Vec<_>>>()?,
     );
-    watch_for_hangup();
     crate::runtime::echo_first::shared().drawn_by_screen();
     let mut input = EventStream::new();
     let test_panic = std::env::var_os("LECTERN_TEST_PANIC").is_some();
@@ -426,31 +425,6 @@ pub(crate) fn let_go<B: ratatui::backend::Backend>(mut term: Terminal<B>) {
     } else {
         std::mem::forget(term);
     }
-}
-
-/// End lectern (as SIGHUP does) when its terminal goes away. crossterm's
-/// reader does not notice a hung-up terminal (it reads it again and again),
-/// and the kernel's hangup signal goes only to the terminal's session leader.
-fn watch_for_hangup() {
-    // SAFETY: isatty only looks at fd 0.
-    if unsafe { libc::isatty(0) } != 1 {
-        return;
-    }
-    std::thread::spawn(|| loop {
-        std::thread::sleep(Duration::from_millis(250));
-        let mut p = libc::pollfd {
-            fd: 0,
-            events: 0,
-            revents: 0,
-        };
-        // SAFETY: one pollfd we own, no waiting; kill signals this process.
-        let hung_up = unsafe { libc::poll(&mut p, 1, 0) } > 0
-            && p.revents & (libc::POLLHUP | libc::POLLNVAL) != 0;
-        if hung_up {
-            unsafe { libc::kill(libc::getpid(), libc::SIGHUP) };
-            return;
-        }
-    });
 }
 
 /// Whether terminal `id` shows its live screen (not scrolled back).
