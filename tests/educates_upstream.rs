@@ -84,15 +84,24 @@ fn ready() -> bool {
     have("influxd") & have("prometheus") & have("bwrap") & have("supervisord") & have("curl")
 }
 
-#[test]
-fn an_upstream_shaped_workshop_passes_unchanged() {
+/// A copy of the upstream-shaped fixture (in a folder named as upstream
+/// names it), or None when its programs are missing outside CI.
+fn upstream_copy() -> Option<(tempfile::TempDir, std::path::PathBuf)> {
     if !ready() {
         eprintln!("skipping: influxd, prometheus, bwrap, supervisord or curl is not installed");
-        return;
+        return None;
     }
     let d = tempfile::tempdir().unwrap();
     let root = d.path().join("lab-wsgi-metrics");
     fixture(&root);
+    Some((d, root))
+}
+
+#[test]
+fn an_upstream_shaped_workshop_passes_unchanged() {
+    let Some((_d, root)) = upstream_copy() else {
+        return;
+    };
     let (ok, out) = lectern_test(&root);
     assert!(ok, "{out}");
     let last = out.lines().last().unwrap_or("");
@@ -116,13 +125,9 @@ fn an_upstream_shaped_workshop_passes_unchanged() {
 
 #[test]
 fn with_influxdb_auth_on_the_users_are_made_and_used() {
-    if !ready() {
-        eprintln!("skipping: influxd, prometheus, bwrap, supervisord or curl is not installed");
+    let Some((_d, root)) = upstream_copy() else {
         return;
-    }
-    let d = tempfile::tempdir().unwrap();
-    let root = d.path().join("lab-wsgi-metrics");
-    fixture(&root);
+    };
     // As the image documents: auth on needs an admin, made first.
     let res = root.join("resources/workshop.yaml");
     let text = std::fs::read_to_string(&res).unwrap().replace(
@@ -141,13 +146,9 @@ fn with_influxdb_auth_on_the_users_are_made_and_used() {
 
 #[test]
 fn a_broken_variant_fails_and_says_why() {
-    if !ready() {
-        eprintln!("skipping: influxd, prometheus, bwrap, supervisord or curl is not installed");
+    let Some((_d, root)) = upstream_copy() else {
         return;
-    }
-    let d = tempfile::tempdir().unwrap();
-    let root = d.path().join("lab-wsgi-metrics");
-    fixture(&root);
+    };
     // No database made, and a service only a container engine can run.
     let res = root.join("resources/workshop.yaml");
     let text = std::fs::read_to_string(&res)

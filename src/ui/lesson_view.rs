@@ -701,7 +701,8 @@ mod tests {
     use super::*;
     use crate::workshop::template::{Dialect, Templated};
 
-    fn laid_text(src: &str, width: u16) -> Vec<String> {
+    /// `src` parsed and laid out `width` columns wide, nothing run yet.
+    fn laid(src: &str, width: u16) -> Laid {
         let (lesson, _) = crate::lesson::parse(
             std::path::Path::new("p.md"),
             src,
@@ -719,6 +720,10 @@ mod tests {
             now: Instant::now(),
         };
         layout(&lesson, width, &st)
+    }
+
+    fn laid_text(src: &str, width: u16) -> Vec<String> {
+        laid(src, width)
             .lines
             .iter()
             .map(|l| l.spans.iter().map(|s| s.content.as_ref()).collect())
@@ -761,23 +766,7 @@ mod tests {
     #[test]
     fn link_text_positions_are_recorded() {
         let src = "- See [the docs](https://example.org/docs) for more, and [here](#anchor).\n";
-        let (lesson, _) = crate::lesson::parse(
-            std::path::Path::new("p.md"),
-            src,
-            &Templated::identity(src),
-            Dialect::Classic,
-        );
-        let (outcomes, folded, outputs) = (HashMap::new(), Default::default(), HashMap::new());
-        let images = HashMap::new();
-        let st = ViewState {
-            outputs: &outputs,
-            folded: &folded,
-            outcomes: &outcomes,
-            selected: None,
-            now: Instant::now(),
-            images: &images,
-        };
-        let laid = layout(&lesson, 40, &st);
+        let laid = laid(src, 40);
         let words: Vec<(&str, usize, usize)> = laid
             .links
             .iter()
